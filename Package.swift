@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "optctl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "optctl", targets: ["optctl"]),
+        .library(name: "OptKit", targets: ["OptKit"]),
+        .library(name: "OptServe", targets: ["OptServe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    ],
+    targets: [
+        /// GNU readline for `optctl shell` (libreadline-dev).
+        .systemLibrary(
+            name: "CReadline",
+            path: "Sources/CReadline",
+            providers: [.apt(["libreadline-dev"])]
+        ),
+        .target(
+            name: "OptKit",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "OptServe",
+            dependencies: ["OptKit"]
+        ),
+        .executableTarget(
+            name: "optctl",
+            dependencies: [
+                "OptKit",
+                "OptServe",
+                "CReadline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "OptKitTests", dependencies: ["OptKit"]),
+        .testTarget(name: "OptServeTests", dependencies: ["OptServe"]),
+        .testTarget(name: "optctlTests", dependencies: ["OptKit"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+/// Compute-heavy ops: MatMul, Gemm, Conv, ConvTranspose, pooling, normalization, recurrent.
+let computeKernelFactories: [String: KernelFactory] = [:]

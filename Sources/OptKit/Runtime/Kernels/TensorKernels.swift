@@ -1,0 +1,2 @@
+/// Element-wise, activation, shape, indexing and reduction ops.
+let tensorKernelFactories: [String: KernelFactory] = [:]

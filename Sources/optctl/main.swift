@@ -1,0 +1,2 @@
+import OptKit
+print(OptKitVersion.string)
