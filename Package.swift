@@ -45,9 +45,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "OptKitTests", dependencies: ["OptKit"]),
+        .testTarget(
+            name: "OptKitTests",
+            dependencies: ["OptKit", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "OptServeTests", dependencies: ["OptServe"]),
-        .testTarget(name: "optctlTests", dependencies: ["OptKit"]),
+        /// End-to-end tests: they run the built `optctl` binary (hence the dependency).
+        .testTarget(
+            name: "optctlTests",
+            dependencies: ["optctl", "OptKit", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -10,6 +10,12 @@ public struct JSONParser {
         public let column: Int
         public let reason: String
 
+        public init(line: Int, column: Int, reason: String) {
+            self.line = line
+            self.column = column
+            self.reason = reason
+        }
+
         public var description: String { "line \(line), column \(column): \(reason)" }
     }
 
@@ -79,8 +85,12 @@ public struct JSONParser {
     }
 
     private mutating func expectLiteral(_ literal: String) throws(SyntaxError) {
+        let start = index
         for expected in literal.utf8 {
-            guard current == expected else { throw error("invalid literal, expected '\(literal)'") }
+            guard current == expected else {
+                index = start
+                throw error("invalid literal, expected '\(literal)'")
+            }
             index += 1
         }
     }

@@ -7,7 +7,7 @@ import Foundation
 public enum Timestamp {
     /// Milliseconds since the Unix epoch.
     public static func milliseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
     public static func date(milliseconds: Int64) -> Date {
@@ -64,17 +64,18 @@ public enum Timestamp {
         guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
               (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)
         else { return nil }
-        var seconds = Double(days(fromCivil: year, month, day)) * 86_400
-        if index == bytes.count { return Date(timeIntervalSince1970: seconds) }
+        // Whole milliseconds in integers, so a parsed time formats back to the same text.
+        var milliseconds = Int64(days(fromCivil: year, month, day)) * 86_400_000
+        if index == bytes.count { return date(milliseconds: milliseconds) }
         guard expect("T") || expect(" "), let hour = number(2), expect(":"), let minute = number(2),
               expect(":"), let second = number(2), hour < 24, minute < 60, second < 60
         else { return nil }
-        seconds += Double(hour * 3600 + minute * 60 + second)
+        milliseconds += Int64(hour * 3600 + minute * 60 + second) * 1000
         if expect(".") {
-            var scale = 0.1
+            var scale: Int64 = 100  // digits beyond milliseconds are dropped
             let start = index
             while index < bytes.count, (48...57).contains(bytes[index]) {
-                seconds += Double(bytes[index] - 48) * scale
+                milliseconds += Int64(bytes[index] - 48) * scale
                 scale /= 10
                 index += 1
             }
@@ -82,15 +83,15 @@ public enum Timestamp {
         }
         if expect("Z") || expect("z") {
         } else if index < bytes.count, bytes[index] == 43 || bytes[index] == 45 {  // + or -
-            let sign = bytes[index] == 43 ? 1.0 : -1.0
+            let sign = bytes[index] == 43 ? 1 : -1
             index += 1
             guard let offsetHours = number(2), expect(":"), let offsetMinutes = number(2),
                   offsetHours < 24, offsetMinutes < 60 else { return nil }
-            seconds -= sign * Double(offsetHours * 3600 + offsetMinutes * 60)
+            milliseconds -= Int64(sign) * Int64(offsetHours * 3600 + offsetMinutes * 60) * 1000
         } else {
             return nil  // a time without a zone is ambiguous
         }
-        return index == bytes.count ? Date(timeIntervalSince1970: seconds) : nil
+        return index == bytes.count ? date(milliseconds: milliseconds) : nil
     }
 
     private static func append(_ text: inout String, _ value: Int, width: Int) {
