@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "optctl",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "optctl", targets: ["optctl"]),
         .library(name: "OptKit", targets: ["OptKit"]),
