@@ -7,7 +7,20 @@ let tensorKernelFactories: [String: KernelFactory] = {
         unaryKernelFactories,
         activationKernelFactories,
         clipKernelFactories,
+        whereKernelFactories,
         ["Cast": { node, _ throws(EngineError) in try CastKernel(node) }],
+        softmaxKernelFactories,
+        reductionKernelFactories,
+        viewKernelFactories,
+        transposeKernelFactories,
+        concatKernelFactories,
+        expandKernelFactories,
+        padKernelFactories,
+        shapeKernelFactories,
+        sliceKernelFactories,
+        gatherKernelFactories,
+        constantKernelFactories,
+        rangeKernelFactories,
     ]
     return families.reduce(into: [:]) { all, family in
         all.merge(family) { _, _ in preconditionFailure("an op is registered twice in the tensor kernels") }

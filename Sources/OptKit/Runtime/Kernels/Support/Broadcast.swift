@@ -32,8 +32,16 @@ struct BroadcastPlan: Sendable {
             }
             output[d] = size
         }
+        var total = 1
+        for dim in output {
+            let (product, overflow) = total.multipliedReportingOverflow(by: dim)
+            guard !overflow else {
+                throw .invalidInput(node: node, message: "broadcast shape \(output) is too large")
+            }
+            total = product
+        }
         outputShape = output
-        count = elementCount(output)
+        count = total
         inputCount = shapes.count
 
         // Each kept dimension gets a mask of the inputs that span it; equal masks merge.
