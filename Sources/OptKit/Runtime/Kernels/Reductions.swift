@@ -71,7 +71,13 @@ enum MinReduction: ReduceOperator {
     }
 }
 
-struct ReduceKernel<Op: ReduceOperator>: Kernel {
+/// One kernel type for the four reductions, switching to a concrete operator type per run
+/// (see `ArithmeticOperation` for why kernels are not generic).
+struct ReduceKernel: Kernel {
+    enum Operation: Sendable {
+        case sum, mean, max, min
+    }
+
     let node: String
     let opType: String
     let keepDims: Bool
@@ -79,18 +85,13 @@ struct ReduceKernel<Op: ReduceOperator>: Kernel {
     /// Axes of the attribute form; nil when they come from the input or are absent.
     let attributeAxes: [Int]?
     let axesFromInput: Bool
-    let isMean: Bool
-    /// Whether bool inputs are accepted (ReduceMax/ReduceMin from opset 20).
-    let acceptsBool: Bool
+    let operation: Operation
 
     /// `inputAxesOpset`: the opset from which axes are an input (13 for ReduceSum, 18 else).
-    init(_ node: Node, opset: Int, opType: String, inputAxesOpset: Int, isMean: Bool = false, acceptsBool: Bool = false)
-        throws(EngineError)
-    {
+    init(_ node: Node, opset: Int, opType: String, operation: Operation, inputAxesOpset: Int) throws(EngineError) {
         self.node = node.displayName
         self.opType = opType
-        self.isMean = isMean
-        self.acceptsBool = acceptsBool
+        self.operation = operation
         keepDims = try node.flagAttribute("keepdims", default: true)
         axesFromInput = opset >= inputAxesOpset
         if axesFromInput {
@@ -128,12 +129,12 @@ struct ReduceKernel<Op: ReduceOperator>: Kernel {
             let wide = try castTensor(input, to: .float, node: node, context: context)
             let result = try reduce(wide, reduced: reduced, outputShape: outputShape, context: context)
             return [try castTensor(result, to: .float16, node: node, context: context)]
-        case .bool where acceptsBool:
+        case .bool where operation == .max || operation == .min:
             let bytes = Tensor(dataType: .uint8, shape: input.shape, storage: input.storage)
             let result = try reduce(bytes, reduced: reduced, outputShape: outputShape, context: context)
             if input.count == 0 {
                 // UInt8's limits are not bools: an empty max is false, an empty min true.
-                let value: UInt8 = Op.self == MinReduction.self ? 1 : 0
+                let value: UInt8 = operation == .min ? 1 : 0
                 result.storage.bytes.initializeMemory(as: UInt8.self, repeating: value, count: result.count)
             }
             return [Tensor(dataType: .bool, shape: result.shape, storage: result.storage)]
@@ -144,8 +145,15 @@ struct ReduceKernel<Op: ReduceOperator>: Kernel {
 
     private func reduce(_ input: Tensor, reduced: [Bool], outputShape: [Int], context: KernelContext) throws(EngineError) -> Tensor {
         let output = context.allocate(input.dataType, outputShape)
-        let visitor = Reduction<Op>(input: input, output: output, reduced: reduced, isMean: isMean, context: context)
-        guard try input.dataType.visitNumeric(visitor) != nil else { throw unsupportedType(node, opType, input.dataType) }
+        let type = input.dataType
+        let done: Void? =
+            switch operation {
+            case .sum: try type.visitNumeric(Reduction<SumReduction>(input: input, output: output, reduced: reduced, isMean: false, context: context))
+            case .mean: try type.visitNumeric(Reduction<SumReduction>(input: input, output: output, reduced: reduced, isMean: true, context: context))
+            case .max: try type.visitNumeric(Reduction<MaxReduction>(input: input, output: output, reduced: reduced, isMean: false, context: context))
+            case .min: try type.visitNumeric(Reduction<MinReduction>(input: input, output: output, reduced: reduced, isMean: false, context: context))
+            }
+        guard done != nil else { throw unsupportedType(node, opType, input.dataType) }
         return output
     }
 }
@@ -254,15 +262,15 @@ private struct Reduction<Op: ReduceOperator>: NumericTypeVisitor {
 
 let reductionKernelFactories: [String: KernelFactory] = [
     "ReduceSum": { node, opset throws(EngineError) in
-        try ReduceKernel<SumReduction>(node, opset: opset, opType: "ReduceSum", inputAxesOpset: 13)
+        try ReduceKernel(node, opset: opset, opType: "ReduceSum", operation: .sum, inputAxesOpset: 13)
     },
     "ReduceMean": { node, opset throws(EngineError) in
-        try ReduceKernel<SumReduction>(node, opset: opset, opType: "ReduceMean", inputAxesOpset: 18, isMean: true)
+        try ReduceKernel(node, opset: opset, opType: "ReduceMean", operation: .mean, inputAxesOpset: 18)
     },
     "ReduceMax": { node, opset throws(EngineError) in
-        try ReduceKernel<MaxReduction>(node, opset: opset, opType: "ReduceMax", inputAxesOpset: 18, acceptsBool: true)
+        try ReduceKernel(node, opset: opset, opType: "ReduceMax", operation: .max, inputAxesOpset: 18)
     },
     "ReduceMin": { node, opset throws(EngineError) in
-        try ReduceKernel<MinReduction>(node, opset: opset, opType: "ReduceMin", inputAxesOpset: 18, acceptsBool: true)
+        try ReduceKernel(node, opset: opset, opType: "ReduceMin", operation: .min, inputAxesOpset: 18)
     },
 ]

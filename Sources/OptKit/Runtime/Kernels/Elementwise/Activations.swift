@@ -77,8 +77,8 @@ struct GeluTanhFunction: FloatFunction {
 private func geluKernel(_ node: Node) throws(EngineError) -> any Kernel {
     let name = node.displayName
     switch try node.stringAttribute("approximate", default: "none") {
-    case "none": return FloatFunctionKernel(node: name, opType: "Gelu", function: GeluFunction(), cost: .costly)
-    case "tanh": return FloatFunctionKernel(node: name, opType: "Gelu", function: GeluTanhFunction(), cost: .costly)
+    case "none": return FloatFunctionKernel(node: name, opType: "Gelu", operation: .gelu)
+    case "tanh": return FloatFunctionKernel(node: name, opType: "Gelu", operation: .geluTanh)
     case let other:
         throw .invalidAttribute(node: name, attribute: "approximate", message: "must be \"none\" or \"tanh\", got \"\(other)\"")
     }
@@ -86,30 +86,25 @@ private func geluKernel(_ node: Node) throws(EngineError) -> any Kernel {
 
 /// Sigmoid, LeakyRelu, Elu, Selu, HardSigmoid, HardSwish and Gelu.
 let activationKernelFactories: [String: KernelFactory] = [
-    "Sigmoid": { node, _ in
-        FloatFunctionKernel(node: node.displayName, opType: "Sigmoid", function: SigmoidFunction(), cost: .costly)
-    },
+    "Sigmoid": { node, _ in FloatFunctionKernel(node: node.displayName, opType: "Sigmoid", operation: .sigmoid) },
     "LeakyRelu": { node, _ throws(EngineError) in
-        let function = LeakyReluFunction(alpha: try node.floatAttribute("alpha", default: 0.01))
-        return FloatFunctionKernel(node: node.displayName, opType: "LeakyRelu", function: function, cost: .cheap)
+        let alpha = try node.floatAttribute("alpha", default: 0.01)
+        return FloatFunctionKernel(node: node.displayName, opType: "LeakyRelu", operation: .leakyRelu(alpha: alpha))
     },
     "Elu": { node, _ throws(EngineError) in
-        let function = EluFunction(alpha: try node.floatAttribute("alpha", default: 1))
-        return FloatFunctionKernel(node: node.displayName, opType: "Elu", function: function, cost: .costly)
+        let alpha = try node.floatAttribute("alpha", default: 1)
+        return FloatFunctionKernel(node: node.displayName, opType: "Elu", operation: .elu(alpha: alpha))
     },
     "Selu": { node, _ throws(EngineError) in
-        let function = SeluFunction(
-            alpha: try node.floatAttribute("alpha", default: 1.673_263_192_176_818_847_656_25),
-            gamma: try node.floatAttribute("gamma", default: 1.050_701_022_148_132_324_218_75))
-        return FloatFunctionKernel(node: node.displayName, opType: "Selu", function: function, cost: .costly)
+        let alpha = try node.floatAttribute("alpha", default: 1.673_263_192_176_818_847_656_25)
+        let gamma = try node.floatAttribute("gamma", default: 1.050_701_022_148_132_324_218_75)
+        return FloatFunctionKernel(node: node.displayName, opType: "Selu", operation: .selu(alpha: alpha, gamma: gamma))
     },
     "HardSigmoid": { node, _ throws(EngineError) in
-        let function = HardSigmoidFunction(
-            alpha: try node.floatAttribute("alpha", default: 0.2), beta: try node.floatAttribute("beta", default: 0.5))
-        return FloatFunctionKernel(node: node.displayName, opType: "HardSigmoid", function: function, cost: .cheap)
+        let alpha = try node.floatAttribute("alpha", default: 0.2)
+        let beta = try node.floatAttribute("beta", default: 0.5)
+        return FloatFunctionKernel(node: node.displayName, opType: "HardSigmoid", operation: .hardSigmoid(alpha: alpha, beta: beta))
     },
-    "HardSwish": { node, _ in
-        FloatFunctionKernel(node: node.displayName, opType: "HardSwish", function: HardSwishFunction(), cost: .cheap)
-    },
+    "HardSwish": { node, _ in FloatFunctionKernel(node: node.displayName, opType: "HardSwish", operation: .hardSwish) },
     "Gelu": { node, _ throws(EngineError) in try geluKernel(node) },
 ]

@@ -71,15 +71,45 @@ private struct ArithmeticVisitor<Op: ArithmeticOperator>: NumericTypeVisitor {
     }
 }
 
+/// The binary operations of the arithmetic kernels. Kernel types are not generic: a generic
+/// kernel called through `any Kernel` would run unspecialized, dispatching every element
+/// through witness tables, so each kernel switches to a concrete operator type instead.
+enum ArithmeticOperation: Sendable {
+    case add, sub, mul, div, min, max
+
+    func apply(_ a: Tensor, _ b: Tensor, node: String, context: KernelContext) throws(EngineError) -> Tensor {
+        switch self {
+        case .add: try broadcastArithmetic(AddOperator.self, a, b, node: node, context: context)
+        case .sub: try broadcastArithmetic(SubOperator.self, a, b, node: node, context: context)
+        case .mul: try broadcastArithmetic(MulOperator.self, a, b, node: node, context: context)
+        case .div: try broadcastArithmetic(DivOperator.self, a, b, node: node, context: context)
+        case .min: try broadcastArithmetic(MinOperator.self, a, b, node: node, context: context)
+        case .max: try broadcastArithmetic(MaxOperator.self, a, b, node: node, context: context)
+        }
+    }
+
+    var opType: String {
+        switch self {
+        case .add: "Add"
+        case .sub: "Sub"
+        case .mul: "Mul"
+        case .div: "Div"
+        case .min: "Min"
+        case .max: "Max"
+        }
+    }
+}
+
 /// Add, Sub, Mul, Div: two inputs of one numeric type, numpy broadcasting (opsets 7 to 14 share
 /// these semantics; 14 only added types).
-struct ArithmeticKernel<Op: ArithmeticOperator>: Kernel {
+struct ArithmeticKernel: Kernel {
     let node: String
+    let operation: ArithmeticOperation
 
     func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {
         let a = try inputs.required(0, node)
         let b = try inputs.required(1, node)
-        return [try broadcastArithmetic(Op.self, a, b, node: node, context: context)]
+        return [try operation.apply(a, b, node: node, context: context)]
     }
 }
 
@@ -118,23 +148,24 @@ struct PowKernel: Kernel {
 
 /// Min, Max and Sum: one or more inputs of one numeric type, broadcast together (opset 8+).
 /// Folds pairwise; with one input the result is a copy of it.
-struct VariadicKernel<Op: ArithmeticOperator>: Kernel {
+struct VariadicKernel: Kernel {
     let node: String
+    /// `.add` for Sum.
+    let operation: ArithmeticOperation
+    let opType: String
 
     func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {
         let present = inputs.compactMap { $0 }
         guard var result = present.first else {
-            throw .invalidInput(node: node, message: "\(Op.opType) needs at least one input")
+            throw .invalidInput(node: node, message: "\(opType) needs at least one input")
         }
-        try requireSameType(present, node: node, opType: Op.opType)
+        try requireSameType(present, node: node, opType: opType)
+        guard result.dataType.isNumericElement else { throw unsupportedType(node, opType, result.dataType) }
         if present.count == 1 {
-            guard result.dataType.isNumericElement else {
-                throw unsupportedType(node, Op.opType, result.dataType)
-            }
             return [copyTensor(result, context: context)]
         }
         for next in present.dropFirst() {
-            result = try broadcastArithmetic(Op.self, result, next, node: node, context: context)
+            result = try operation.apply(result, next, node: node, context: context)
         }
         return [result]
     }
@@ -149,12 +180,12 @@ func copyTensor(_ tensor: Tensor, context: KernelContext) -> Tensor {
 
 /// Add, Sub, Mul, Div, Pow, Min, Max and Sum.
 let arithmeticKernelFactories: [String: KernelFactory] = [
-    "Add": { node, _ in ArithmeticKernel<AddOperator>(node: node.displayName) },
-    "Sub": { node, _ in ArithmeticKernel<SubOperator>(node: node.displayName) },
-    "Mul": { node, _ in ArithmeticKernel<MulOperator>(node: node.displayName) },
-    "Div": { node, _ in ArithmeticKernel<DivOperator>(node: node.displayName) },
+    "Add": { node, _ in ArithmeticKernel(node: node.displayName, operation: .add) },
+    "Sub": { node, _ in ArithmeticKernel(node: node.displayName, operation: .sub) },
+    "Mul": { node, _ in ArithmeticKernel(node: node.displayName, operation: .mul) },
+    "Div": { node, _ in ArithmeticKernel(node: node.displayName, operation: .div) },
     "Pow": { node, _ in PowKernel(node: node.displayName) },
-    "Min": { node, _ in VariadicKernel<MinOperator>(node: node.displayName) },
-    "Max": { node, _ in VariadicKernel<MaxOperator>(node: node.displayName) },
-    "Sum": { node, _ in VariadicKernel<AddOperator>(node: node.displayName) },
+    "Min": { node, _ in VariadicKernel(node: node.displayName, operation: .min, opType: "Min") },
+    "Max": { node, _ in VariadicKernel(node: node.displayName, operation: .max, opType: "Max") },
+    "Sum": { node, _ in VariadicKernel(node: node.displayName, operation: .add, opType: "Sum") },
 ]

@@ -48,7 +48,7 @@ extension IntegerCastTarget {
         if Self.bitWidth == 64 && !Self.isSigned && x >= 9_223_372_036_854_775_808 && x < 18_446_744_073_709_551_616 {
             return Self(truncatingIfNeeded: UInt64(x))
         }
-        let wide: Int64 = x > -9_223_372_036_854_775_809 && x < 9_223_372_036_854_775_808 ? Int64(x) : .min
+        let wide: Int64 = x >= -9_223_372_036_854_775_808 && x < 9_223_372_036_854_775_808 ? Int64(x) : .min
         return Self(truncatingIfNeeded: wide)
     }
     @inline(__always) static func fromInteger<S: FixedWidthInteger>(_ x: S) -> Self { Self(truncatingIfNeeded: x) }

@@ -38,25 +38,51 @@ private struct ComparisonVisitor<Op: ComparisonOperator>: NumericTypeVisitor {
     }
 }
 
-struct ComparisonKernel<Op: ComparisonOperator>: Kernel {
+/// The comparison ops; the kernel switches to a concrete operator type (see
+/// `ArithmeticOperation` for why kernels are not generic).
+enum ComparisonOperation: Sendable {
+    case equal, less, greater
+
+    var opType: String {
+        switch self {
+        case .equal: "Equal"
+        case .less: "Less"
+        case .greater: "Greater"
+        }
+    }
+}
+
+/// `Op` on two inputs of one numeric type, or `nil` when the type is not numeric.
+private func compare<Op: ComparisonOperator>(_: Op.Type, _ a: Tensor, _ b: Tensor, node: String, context: KernelContext)
+    throws(EngineError) -> Tensor?
+{
+    try a.dataType.visitNumeric(ComparisonVisitor<Op>(a: a, b: b, node: node, context: context))
+}
+
+struct ComparisonKernel: Kernel {
     let node: String
+    let operation: ComparisonOperation
 
     func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {
         let a = try inputs.required(0, node)
         let b = try inputs.required(1, node)
-        try requireSameType([a, b], node: node, opType: Op.opType)
-        if a.dataType == .bool && Op.self == EqualOperator.self {
+        try requireSameType([a, b], node: node, opType: operation.opType)
+        if a.dataType == .bool && operation == .equal {
             return [try broadcastBinary(BoolEquality(), a, b, outputType: .bool, node: node, context: context)]
         }
-        guard let output = try a.dataType.visitNumeric(ComparisonVisitor<Op>(a: a, b: b, node: node, context: context)) else {
-            throw unsupportedType(node, Op.opType, a.dataType)
-        }
+        let output: Tensor? =
+            switch operation {
+            case .equal: try compare(EqualOperator.self, a, b, node: node, context: context)
+            case .less: try compare(LessOperator.self, a, b, node: node, context: context)
+            case .greater: try compare(GreaterOperator.self, a, b, node: node, context: context)
+            }
+        guard let output else { throw unsupportedType(node, operation.opType, a.dataType) }
         return [output]
     }
 }
 
 let comparisonKernelFactories: [String: KernelFactory] = [
-    "Equal": { node, _ in ComparisonKernel<EqualOperator>(node: node.displayName) },
-    "Less": { node, _ in ComparisonKernel<LessOperator>(node: node.displayName) },
-    "Greater": { node, _ in ComparisonKernel<GreaterOperator>(node: node.displayName) },
+    "Equal": { node, _ in ComparisonKernel(node: node.displayName, operation: .equal) },
+    "Less": { node, _ in ComparisonKernel(node: node.displayName, operation: .less) },
+    "Greater": { node, _ in ComparisonKernel(node: node.displayName, operation: .greater) },
 ]

@@ -48,17 +48,48 @@ func applyFloatFunction<F: FloatFunction>(
     }
 }
 
-/// A one-input, one-output op applying a `FloatFunction` whose parameters were read from the
-/// node's attributes when the model was prepared.
-struct FloatFunctionKernel<F: FloatFunction>: Kernel {
+/// The float functions, with their attribute parameters read when the model was prepared.
+/// The kernel switches to a concrete function type (see `ArithmeticOperation` for why kernels
+/// are not generic).
+enum FloatOperation: Sendable {
+    case sqrt, exp, log, reciprocal, erf, tanh
+    case sigmoid, hardSwish, gelu, geluTanh
+    case leakyRelu(alpha: Float)
+    case elu(alpha: Float)
+    case selu(alpha: Float, gamma: Float)
+    case hardSigmoid(alpha: Float, beta: Float)
+
+    func apply(_ input: Tensor, node: String, opType: String, context: KernelContext) throws(EngineError) -> Tensor {
+        func run<F: FloatFunction>(_ function: F, _ cost: ElementCost) throws(EngineError) -> Tensor {
+            try applyFloatFunction(function, input, cost: cost, node: node, opType: opType, context: context)
+        }
+        return switch self {
+        case .sqrt: try run(SqrtFunction(), .cheap)
+        case .exp: try run(ExpFunction(), .costly)
+        case .log: try run(LogFunction(), .costly)
+        case .reciprocal: try run(ReciprocalFunction(), .cheap)
+        case .erf: try run(ErfFunction(), .costly)
+        case .tanh: try run(TanhFunction(), .costly)
+        case .sigmoid: try run(SigmoidFunction(), .costly)
+        case .hardSwish: try run(HardSwishFunction(), .cheap)
+        case .gelu: try run(GeluFunction(), .costly)
+        case .geluTanh: try run(GeluTanhFunction(), .costly)
+        case .leakyRelu(let alpha): try run(LeakyReluFunction(alpha: alpha), .cheap)
+        case .elu(let alpha): try run(EluFunction(alpha: alpha), .costly)
+        case .selu(let alpha, let gamma): try run(SeluFunction(alpha: alpha, gamma: gamma), .costly)
+        case .hardSigmoid(let alpha, let beta): try run(HardSigmoidFunction(alpha: alpha, beta: beta), .cheap)
+        }
+    }
+}
+
+/// A one-input, one-output op applying a float function.
+struct FloatFunctionKernel: Kernel {
     let node: String
     let opType: String
-    let function: F
-    let cost: ElementCost
+    let operation: FloatOperation
 
     func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {
-        let input = try inputs.required(0, node)
-        return [try applyFloatFunction(function, input, cost: cost, node: node, opType: opType, context: context)]
+        [try operation.apply(try inputs.required(0, node), node: node, opType: opType, context: context)]
     }
 }
 
@@ -126,13 +157,30 @@ private struct NumericUnaryVisitor<Op: NumericUnaryOperator>: NumericTypeVisitor
 }
 
 /// Neg, Abs and Relu on any numeric tensor.
-struct NumericUnaryKernel<Op: NumericUnaryOperator>: Kernel {
+struct NumericUnaryKernel: Kernel {
+    enum Operation: Sendable {
+        case neg, abs, relu
+    }
+
     let node: String
+    let operation: Operation
 
     func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {
         let input = try inputs.required(0, node)
-        guard let output = try input.dataType.visitNumeric(NumericUnaryVisitor<Op>(input: input, context: context)) else {
-            throw unsupportedType(node, Op.opType, input.dataType)
+        let type = input.dataType
+        let output: Tensor? =
+            switch operation {
+            case .neg: try type.visitNumeric(NumericUnaryVisitor<NegOperator>(input: input, context: context))
+            case .abs: try type.visitNumeric(NumericUnaryVisitor<AbsOperator>(input: input, context: context))
+            case .relu: try type.visitNumeric(NumericUnaryVisitor<ReluOperator>(input: input, context: context))
+            }
+        guard let output else {
+            let opType = switch operation {
+                case .neg: NegOperator.opType
+                case .abs: AbsOperator.opType
+                case .relu: ReluOperator.opType
+                }
+            throw unsupportedType(node, opType, type)
         }
         return [output]
     }
@@ -156,16 +204,14 @@ struct NotKernel: Kernel {
 /// Sqrt, Exp, Log, Reciprocal, Erf, Tanh, Neg, Abs, Relu and Not: no attributes, the same
 /// semantics in every opset from 6 to 21.
 let unaryKernelFactories: [String: KernelFactory] = [
-    "Sqrt": { node, _ in FloatFunctionKernel(node: node.displayName, opType: "Sqrt", function: SqrtFunction(), cost: .cheap) },
-    "Exp": { node, _ in FloatFunctionKernel(node: node.displayName, opType: "Exp", function: ExpFunction(), cost: .costly) },
-    "Log": { node, _ in FloatFunctionKernel(node: node.displayName, opType: "Log", function: LogFunction(), cost: .costly) },
-    "Reciprocal": { node, _ in
-        FloatFunctionKernel(node: node.displayName, opType: "Reciprocal", function: ReciprocalFunction(), cost: .cheap)
-    },
-    "Erf": { node, _ in FloatFunctionKernel(node: node.displayName, opType: "Erf", function: ErfFunction(), cost: .costly) },
-    "Tanh": { node, _ in FloatFunctionKernel(node: node.displayName, opType: "Tanh", function: TanhFunction(), cost: .costly) },
-    "Neg": { node, _ in NumericUnaryKernel<NegOperator>(node: node.displayName) },
-    "Abs": { node, _ in NumericUnaryKernel<AbsOperator>(node: node.displayName) },
-    "Relu": { node, _ in NumericUnaryKernel<ReluOperator>(node: node.displayName) },
+    "Sqrt": { node, _ in FloatFunctionKernel(node: node.displayName, opType: "Sqrt", operation: .sqrt) },
+    "Exp": { node, _ in FloatFunctionKernel(node: node.displayName, opType: "Exp", operation: .exp) },
+    "Log": { node, _ in FloatFunctionKernel(node: node.displayName, opType: "Log", operation: .log) },
+    "Reciprocal": { node, _ in FloatFunctionKernel(node: node.displayName, opType: "Reciprocal", operation: .reciprocal) },
+    "Erf": { node, _ in FloatFunctionKernel(node: node.displayName, opType: "Erf", operation: .erf) },
+    "Tanh": { node, _ in FloatFunctionKernel(node: node.displayName, opType: "Tanh", operation: .tanh) },
+    "Neg": { node, _ in NumericUnaryKernel(node: node.displayName, operation: .neg) },
+    "Abs": { node, _ in NumericUnaryKernel(node: node.displayName, operation: .abs) },
+    "Relu": { node, _ in NumericUnaryKernel(node: node.displayName, operation: .relu) },
     "Not": { node, _ in NotKernel(node: node.displayName) },
 ]

@@ -1,5 +1,5 @@
 /// Range (opset 11+): `start + i * delta` for i in 0 ..< max(ceil((limit - start) / delta), 0),
-/// on float, double, int16, int32 or int64 scalars of one type.
+/// on float, double, float16, int16, int32 or int64 scalars of one type.
 struct RangeKernel: Kernel {
     let node: String
 
@@ -14,6 +14,13 @@ struct RangeKernel: Kernel {
         switch start.dataType {
         case .float: return [try floating(Float.self, start, limit, delta, context)]
         case .double: return [try floating(Double.self, start, limit, delta, context)]
+        case .float16:
+            // Computed in float and rounded once per element (Range-27's float stash type).
+            let wide = try [start, limit, delta].map { (t: Tensor) throws(EngineError) in
+                try castTensor(t, to: .float, node: node, context: context)
+            }
+            let result = try floating(Float.self, wide[0], wide[1], wide[2], context)
+            return [try castTensor(result, to: .float16, node: node, context: context)]
         case .int16: return [try integer(Int16.self, start, limit, delta, context)]
         case .int32: return [try integer(Int32.self, start, limit, delta, context)]
         case .int64: return [try integer(Int64.self, start, limit, delta, context)]
