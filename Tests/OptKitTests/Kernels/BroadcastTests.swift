@@ -10,7 +10,7 @@ import Testing
         let rank = max(a.rank, b.rank)
         let sa = [Int](repeating: 1, count: rank - a.rank) + a.shape
         let sb = [Int](repeating: 1, count: rank - b.rank) + b.shape
-        let shape = zip(sa, sb).map { max($0, $1) }
+        let shape = zip(sa, sb).map { $0 == 1 ? $1 : $0 }
         let count = shape.reduce(1, *)
         let va = a.elements(Float.self)
         let vb = b.elements(Float.self)

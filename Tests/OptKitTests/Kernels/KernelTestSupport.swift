@@ -23,13 +23,16 @@ func runNode1(
     try runNode(opType, inputs, attributes: attributes, opset: opset, threads: threads)[0]
 }
 
-/// The error `body` throws, or nil.
-func engineError(_ body: () throws(EngineError) -> Void) -> EngineError? {
+/// The engine error `body` throws, or nil when it throws none.
+func engineError(_ body: () throws -> Void) -> EngineError? {
     do {
         try body()
         return nil
-    } catch {
+    } catch let error as EngineError {
         return error
+    } catch {
+        Issue.record("unexpected error \(error)")
+        return nil
     }
 }
 
