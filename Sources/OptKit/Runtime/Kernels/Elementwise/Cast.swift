@@ -1,8 +1,9 @@
 /// Cast between float, float16, double, bool and the 8- to 64-bit integers, with numpy's
 /// conversion rules (what ONNX's reference implementation computes):
-/// - floating to integer truncates toward zero through int64; NaN and values outside int64
-///   give int64.min before narrowing, which is what x86's conversion (and so numpy) yields;
-///   narrower integers then keep the low bits (300.0 to uint8 is 44);
+/// - floating to integer truncates toward zero; 8- and 16-bit targets go through int32 and
+///   keep the low bits (300.0 to uint8 is 44, -1.0 is 255); NaN and out-of-range values are
+///   undefined in ONNX and give what x86 conversions (and so numpy) give: the minimum of the
+///   intermediate type;
 /// - floating to float16 rounds to nearest even, once, also from double;
 /// - anything to bool is `value != 0`; bool to anything is 0 or 1.
 /// Other element types (strings, bfloat16, float8, int4, …) are unsupported configurations.
@@ -44,7 +45,13 @@ protocol IntegerCastTarget: CastTarget, FixedWidthInteger {}
 extension IntegerCastTarget {
     @inline(__always) static func fromFloat(_ x: Float) -> Self { fromDouble(Double(x)) }
     @inline(__always) static func fromDouble(_ x: Double) -> Self {
-        // uint64 keeps the values in [2^63, 2^64) that int64 cannot hold, as numpy does.
+        // Narrow targets convert through int32 and uint32 through int64, as C casts compile to
+        // on x86 (what numpy and onnxruntime produce); out of range gives that width's minimum.
+        if Self.bitWidth < 32 || (Self.bitWidth == 32 && Self.isSigned) {
+            let narrow: Int32 = x >= -2_147_483_648 && x < 2_147_483_648 ? Int32(x) : .min
+            return Self(truncatingIfNeeded: narrow)
+        }
+        // uint64 keeps the values in [2^63, 2^64) that int64 cannot hold.
         if Self.bitWidth == 64 && !Self.isSigned && x >= 9_223_372_036_854_775_808 && x < 18_446_744_073_709_551_616 {
             return Self(truncatingIfNeeded: UInt64(x))
         }
