@@ -42,36 +42,56 @@ r32 = np.linspace(-ln2 / 2, ln2 / 2, 200001).astype(np.float32)
 approx = (1 + r32 + r32 * r32 * horner32(p, r32)).astype(np.float32)
 print("  max rel err", np.max(np.abs(approx - np.exp(r32.astype(np.float64))) / np.exp(r32.astype(np.float64))))
 
-# tanh(x) on [0, 0.625] as x + x^3 * P(x^2), P degree 5.
-x = cheb_nodes(1e-4, 0.625)
-target = (np.tanh(x) - x) / x**3
-p = fit(x, target, [lambda v, i=i: (v * v) ** i for i in range(6)], x**3 / np.tanh(x))
-report("tanh P(x^2)", p)
-x32 = np.linspace(1e-6, 0.625, 200001).astype(np.float32)
-approx = (x32 + x32**3 * horner32(p, x32 * x32)).astype(np.float32)
-print("  max rel err", np.max(np.abs(approx - np.tanh(x32.astype(np.float64))) / np.tanh(x32.astype(np.float64))))
+def fit_rational(f, lo, hi, m, n, iters=40, points=6000):
+    """x * P(z) / Q(z) with z = x^2 and Q(0) = 1, minimizing the relative error of f on [lo, hi]
+    (Sanathanan-Koerner iterations of a weighted linear least-squares fit, z scaled to [0, 1]
+    for conditioning)."""
+    x = cheb_nodes(lo, hi, points)
+    z = x * x
+    scale = z.max()
+    t = z / scale
+    g = f(x) / x
+    weight = np.ones_like(x)
+    for _ in range(iters):
+        a = np.concatenate([np.stack([t**i for i in range(m + 1)], 1),
+                            -g[:, None] * np.stack([t**j for j in range(1, n + 1)], 1)], 1)
+        w = weight / np.abs(g)
+        coef, *_ = np.linalg.lstsq(a * w[:, None], g * w, rcond=None)
+        p, q = coef[:m + 1], np.concatenate([[1.0], coef[m + 1:]])
+        weight = 1 / np.abs(sum(q[j] * t**j for j in range(n + 1)))
+    return ([p[i] / scale**i for i in range(m + 1)], [q[j] / scale**j for j in range(n + 1)])
 
-# erf(x) on [0, 1] as x * P(x^2), P degree 7.
+def report_rational(name, f, clamp, m, n, top):
+    p, q = fit_rational(f, 1e-4, clamp, m, n)
+    report(f"{name} P(x^2)", p)
+    report(f"{name} Q(x^2)", q)
+    x32 = np.linspace(1e-7, top, 600001).astype(np.float32)
+    xc = np.minimum(x32, np.float32(clamp))
+    z = (xc * xc).astype(np.float32)
+    approx = (xc * horner32(p, z) / horner32(q, z)).astype(np.float32)
+    exact = f(x32.astype(np.float64))
+    print("  max rel err", np.max(np.abs(approx - exact) / exact))
+
+# tanh(x) = x * P(x^2) / Q(x^2) for |x| <= 9 (beyond, tanh rounds to 1 in float).
+report_rational("tanh", np.tanh, 9.0, 6, 3, 12.0)
+
+# erf(x) = x * P(x^2) / Q(x^2) for |x| <= 3.92 (beyond, erf rounds to 1 in float).
 erf = np.vectorize(math.erf)
-erfc = np.vectorize(math.erfc)
-x = cheb_nodes(1e-4, 1.0)
-target = erf(x) / x
-p = fit(x, target, [lambda v, i=i: (v * v) ** i for i in range(8)], 1 / target)
-report("erf small P(x^2)", p)
-x32 = np.linspace(1e-6, 1.0, 200001).astype(np.float32)
-approx = (x32 * horner32(p, x32 * x32)).astype(np.float32)
-print("  max rel err", np.max(np.abs(approx - erf(x32.astype(np.float64))) / erf(x32.astype(np.float64))))
+report_rational("erf", erf, 3.92, 7, 4, 6.0)
 
-# erfc(x) on [1, 4] as exp(-x^2) * Q(t) with t = 1 / (1 + x/2), Q degree 9.
-x = cheb_nodes(1.0, 4.0)
-t = 1 / (1 + x / 2)
-target = erfc(x) * np.exp(x * x)
+# erfc(a) for a in [1, 9.5] as exp(-a^2) * Q(t), t = 1 / (1 + a/2), Q degree 9: the tail that
+# Gelu needs with relative accuracy (1 + erf(x) cancels for x below -1).
+erfc = np.vectorize(math.erfc)
+a = cheb_nodes(1.0, 9.5)
+t = 1 / (1 + a / 2)
+target = erfc(a) * np.exp(a * a)
 q = fit(t, target, [lambda v, i=i: v**i for i in range(10)], 1 / target)
-report("erfc large Q(t)", q)
-x32 = np.linspace(1.0, 4.0, 200001).astype(np.float32)
-t32 = (np.float32(1) / (np.float32(1) + x32 * np.float32(0.5))).astype(np.float32)
-approx = (1 - np.exp(-(x32.astype(np.float64)) ** 2).astype(np.float32) * horner32(q, t32)).astype(np.float32)
-print("  max abs err", np.max(np.abs(approx - erf(x32.astype(np.float64)))))
+report("erfc Q(t)", q)
+a32 = np.linspace(1.0, 9.5, 300001).astype(np.float32)
+t32 = (np.float32(1) / (np.float32(1) + a32 * np.float32(0.5))).astype(np.float32)
+approx = horner32(q, t32).astype(np.float64) * np.exp(-(a32.astype(np.float64)) ** 2)
+exact = erfc(a32.astype(np.float64))
+print("  max rel err", np.max(np.abs(approx - exact) / exact))
 
 # log(1 + f) on [sqrt(1/2) - 1, sqrt(2) - 1] as f - f^2/2 + f^3 * P(f), P degree 8.
 f = cheb_nodes(math.sqrt(0.5) - 1, math.sqrt(2) - 1)

@@ -33,6 +33,10 @@ import Testing
         #expect(Self.worstError(FastMath.sigmoid, { 1 / (1 + Foundation.exp(-$0)) }, -80...30) < 5e-7)
         #expect(Self.worstError(FastMath.erf, Foundation.erf, -6...6) < 4e-7)
         #expect(Self.worstError(FastMath.erf, Foundation.erf, -0.001...0.001) < 2.5e-7)
+        // erfc's tail inherits the rounding of x^2 (relative error about x^2 * 6e-8).
+        #expect(Self.worstError(FastMath.erfc, Foundation.erfc, -1...1) < 1.2e-6)
+        #expect(Self.worstError(FastMath.erfc, Foundation.erfc, 1...5) < 1.6e-6)
+        #expect(Self.worstError(FastMath.erfc, Foundation.erfc, -6...9) < 5e-6)
         #expect(Self.worstError(FastMath.log, Foundation.log, 1e-6...1e6) < 3e-7)
         #expect(Self.worstError(FastMath.log, Foundation.log, 0.5...2, floor: 1e-7) < 3e-7)
     }
@@ -49,6 +53,8 @@ import Testing
         #expect(FastMath.tanh(.nan).isNaN)
         #expect(FastMath.erf(.infinity) == 1 && FastMath.erf(-.infinity) == -1)
         #expect(FastMath.erf(.nan).isNaN)
+        #expect(FastMath.erfc(.infinity) == 0 && FastMath.erfc(-.infinity) == 2)
+        #expect(FastMath.erfc(.nan).isNaN)
         #expect(FastMath.sigmoid(-.infinity) == 0 && FastMath.sigmoid(.infinity) == 1)
         #expect(FastMath.log(0) == -.infinity)
         #expect(FastMath.log(-1).isNaN)

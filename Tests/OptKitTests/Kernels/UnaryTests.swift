@@ -68,6 +68,20 @@ import Testing
             [-0.15880796, 0, 0.841192], [3])
     }
 
+    @Test func geluKeepsRelativeAccuracyForNegativeInputs() throws {
+        // 1 + erf(x) and 1 + tanh(y) cancel for negative x; the tiny outputs must still be right.
+        let inputs: [Float] = [-3, -5, -8, -12]
+        let exact = try runNode1("Gelu", [floats(inputs, [4])])
+        let expected = inputs.map { Float(0.5 * Double($0) * Foundation.erfc(-Double($0) / 2.0.squareRoot())) }
+        expectFloats(exact, expected, [4], rtol: 2e-5, atol: 0)
+        let approximate = try runNode1("Gelu", [floats(inputs, [4])], attributes: ["approximate": .string("tanh")])
+        let expectedTanh = inputs.map { (value: Float) -> Float in
+            let x = Double(value)
+            return Float(x / (1 + Foundation.exp(-2 * (2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x))))
+        }
+        expectFloats(approximate, expectedTanh, [4], rtol: 2e-5, atol: 0)
+    }
+
     @Test func integerNegAbsRelu() throws {
         let values = int32s([-5, 0, 7, Int32.min], [4])
         #expect(try runNode1("Neg", [values]).elements(Int32.self) == [5, 0, -7, Int32.min])

@@ -55,21 +55,24 @@ struct HardSwishFunction: FloatFunction {
     func callAsFunction(_ x: Double) -> Double { x * hardSigmoid(x) }
 }
 
-/// `x / 2 * (1 + erf(x / sqrt(2)))`.
+/// `x / 2 * (1 + erf(x / sqrt(2)))`, computed as `x / 2 * erfc(-x / sqrt(2))` so that the
+/// small outputs for negative x keep their relative accuracy.
 struct GeluFunction: FloatFunction {
     @inline(__always) func callAsFunction(_ x: Float) -> Float {
-        0.5 * x * (1 + FastMath.erf(x * 0.707_106_77))
+        0.5 * x * FastMath.erfc(x * -0.707_106_77)
     }
-    func callAsFunction(_ x: Double) -> Double { 0.5 * x * (1 + Foundation.erf(x * 0.5.squareRoot())) }
+    func callAsFunction(_ x: Double) -> Double { 0.5 * x * Foundation.erfc(-x * 0.5.squareRoot()) }
 }
 
-/// `x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3)))`, Gelu's `approximate = "tanh"`.
+/// `x / 2 * (1 + tanh(y))` with `y = sqrt(2 / pi) * (x + 0.044715 x^3)`, Gelu's
+/// `approximate = "tanh"`. `(1 + tanh(y)) / 2` is `sigmoid(2y)`, which keeps the small outputs
+/// for negative x accurate where `1 + tanh(y)` would cancel.
 struct GeluTanhFunction: FloatFunction {
     @inline(__always) func callAsFunction(_ x: Float) -> Float {
-        0.5 * x * (1 + FastMath.tanh(0.797_884_56 * (x + 0.044_715 * x * x * x)))
+        x * FastMath.sigmoid(1.595_769_1 * (x + 0.044_715 * x * x * x))
     }
     func callAsFunction(_ x: Double) -> Double {
-        0.5 * x * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (x + 0.044_715 * x * x * x)))
+        x / (1 + Foundation.exp(-2 * (2 / Double.pi).squareRoot() * (x + 0.044_715 * x * x * x)))
     }
 }
 

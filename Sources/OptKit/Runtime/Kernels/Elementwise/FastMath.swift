@@ -32,23 +32,26 @@ enum FastMath {
         return x < -87.33654 ? 0 : result
     }
 
-    /// `tanh(x)`: an odd polynomial below |x| = 0.625, `(1 - e) / (1 + e)` with `e = exp(-2|x|)`
-    /// above, where that form has no cancellation.
+    /// `tanh(x)`: a rational function `x * P(x^2) / Q(x^2)` for |x| <= 9, ±1 beyond (where
+    /// tanh rounds to 1 in float). One division and no exp: about twice as fast as the
+    /// exp-based form, with the same accuracy.
     @inline(__always)
     static func tanh(_ x: Float) -> Float {
-        let ax = Swift.abs(x)
-        let x2 = x * x
-        var p: Float = 0.002_148_991
-        p = p * x2 - 0.008_184_67
-        p = p * x2 + 0.021_704_003
-        p = p * x2 - 0.053_947_456
-        p = p * x2 + 0.133_332_12
-        p = p * x2 - 0.333_333_3
-        let small = x + x * x2 * p
-        let e = exp(-2 * ax)
-        let magnitude = (1 - e) / (1 + e)
-        let large = x < 0 ? -magnitude : magnitude
-        return ax < 0.625 ? small : large
+        let clamped = Swift.min(Swift.max(x, -9), 9)
+        let z = clamped * clamped
+        var p: Float = -0x1.81d4e8p-44
+        p = p * z + 0x1.d34c8ap-35
+        p = p * z - 0x1.5cdb02p-26
+        p = p * z + 0x1.770310p-17
+        p = p * z + 0x1.972218p-9
+        p = p * z + 0x1.0c008cp-3
+        p = p * z + 1
+        var q: Float = 0x1.0b5060p-12
+        q = q * z + 0x1.9179e8p-6
+        q = q * z + 0x1.db5598p-2
+        q = q * z + 1
+        let result = clamped * p / q
+        return Swift.abs(x) > 9 ? (x < 0 ? -1 : 1) : result
     }
 
     /// `1 / (1 + exp(-x))`; exact 0 and 1 in the saturated tails.
@@ -57,35 +60,50 @@ enum FastMath {
         1 / (1 + exp(-x))
     }
 
-    /// `erf(x)`: `x * P(x^2)` below |x| = 1, `1 - exp(-x^2) * Q(1 / (1 + |x|/2))` from 1 to 4,
-    /// and ±1 beyond (erf(4) rounds to 1 in float).
+    /// `erf(x)`: a rational function `x * P(x^2) / Q(x^2)` for |x| <= 3.92, ±1 beyond (where
+    /// erf rounds to 1 in float).
     @inline(__always)
     static func erf(_ x: Float) -> Float {
-        let x2 = x * x
-        var p: Float = -9.689_734e-6
-        p = p * x2 + 0.000_112_747_35
-        p = p * x2 - 0.000_848_543_83
-        p = p * x2 + 0.005_221_138_7
-        p = p * x2 - 0.026_865_475
-        p = p * x2 + 0.112_837_836
-        p = p * x2 - 0.376_126_38
-        p = p * x2 + 1.128_379_2
-        let small = x * p
-        let ax = Swift.min(Swift.abs(x), 4)
-        let t = 1 / (1 + 0.5 * ax)
-        var q: Float = -0.086_339_176
-        q = q * t + 0.401_425_57
-        q = q * t - 0.702_991_84
-        q = q * t + 0.502_796_6
-        q = q * t - 0.171_659_62
-        q = q * t + 0.262_701_45
-        q = q * t + 0.227_203_43
-        q = q * t + 0.284_975_8
-        q = q * t + 0.281_847_86
-        q = q * t + 9.375_294e-6
-        let magnitude = 1 - exp(-ax * ax) * q
-        let large = x < 0 ? -magnitude : magnitude
-        return Swift.abs(x) < 1 ? small : large
+        let clamped = Swift.min(Swift.max(x, -3.92), 3.92)
+        let z = clamped * clamped
+        var p: Float = -0x1.da147cp-31
+        p = p * z + 0x1.650aa8p-24
+        p = p * z - 0x1.f5c36ap-19
+        p = p * z + 0x1.1ab07ap-13
+        p = p * z + 0x1.8530d6p-10
+        p = p * z + 0x1.683368p-5
+        p = p * z + 0x1.1b80a0p-3
+        p = p * z + 0x1.20dd74p+0
+        var q: Float = 0x1.18f95cp-11
+        q = q * z + 0x1.429862p-7
+        q = q * z + 0x1.749ff2p-4
+        q = q * z + 0x1.d2f4f4p-2
+        q = q * z + 1
+        let result = clamped * p / q
+        return Swift.abs(x) > 3.92 ? (x < 0 ? -1 : 1) : result
+    }
+
+    /// `erfc(x) = 1 - erf(x)`, accurate relative to its own (possibly tiny) value: for
+    /// |x| >= 1 it is `exp(-x^2) * Q(1 / (1 + |x|/2))` (or 2 minus that), so Gelu's
+    /// `1 + erf(x)` for negative x does not cancel. Below 1, `1 - erf(x)` is at least 0.15. The
+    /// tail's relative error grows with the rounding of `x^2`, to about 4e-6 at |x| = 9.
+    @inline(__always)
+    static func erfc(_ x: Float) -> Float {
+        let a = Swift.min(Swift.abs(x), 9.5)
+        let t = 1 / (1 + 0.5 * a)
+        var q: Float = -0x1.09dc24p-4
+        q = q * t + 0x1.44f048p-2
+        q = q * t - 0x1.1e0abcp-1
+        q = q * t + 0x1.716eeep-2
+        q = q * t - 0x1.559204p-4
+        q = q * t + 0x1.d07bd2p-3
+        q = q * t + 0x1.e4de92p-3
+        q = q * t + 0x1.222d44p-2
+        q = q * t + 0x1.20c4dap-2
+        q = q * t + 0x1.94de1ap-19
+        let tail = exp(-a * a) * q
+        let large = x < 0 ? 2 - tail : tail
+        return Swift.abs(x) < 1 ? 1 - erf(x) : large
     }
 
     /// Natural logarithm: `x = m * 2^e` with `m` in [sqrt(1/2), sqrt(2)), `log(m)` by a
