@@ -83,27 +83,26 @@ enum FastMath {
         return Swift.abs(x) > 3.92 ? (x < 0 ? -1 : 1) : result
     }
 
-    /// `erfc(x) = 1 - erf(x)`, accurate relative to its own (possibly tiny) value: for
-    /// |x| >= 1 it is `exp(-x^2) * Q(1 / (1 + |x|/2))` (or 2 minus that), so Gelu's
-    /// `1 + erf(x)` for negative x does not cancel. Below 1, `1 - erf(x)` is at least 0.15. The
-    /// tail's relative error grows with the rounding of `x^2`, to about 4e-6 at |x| = 9.
+    /// `erfc(x) = 1 - erf(x)`, accurate relative to its own (possibly tiny) value:
+    /// `exp(-x^2) * Q(1 / (1 + |x|/2))` for x >= 0 and 2 minus that below, so Gelu's
+    /// `1 + erf(x)` for negative x does not cancel. The tail's relative error grows with the
+    /// rounding of `x^2`, to about 4e-6 at |x| = 9.
     @inline(__always)
     static func erfc(_ x: Float) -> Float {
         let a = Swift.min(Swift.abs(x), 9.5)
         let t = 1 / (1 + 0.5 * a)
-        var q: Float = -0x1.09dc24p-4
-        q = q * t + 0x1.44f048p-2
-        q = q * t - 0x1.1e0abcp-1
-        q = q * t + 0x1.716eeep-2
-        q = q * t - 0x1.559204p-4
-        q = q * t + 0x1.d07bd2p-3
-        q = q * t + 0x1.e4de92p-3
-        q = q * t + 0x1.222d44p-2
-        q = q * t + 0x1.20c4dap-2
-        q = q * t + 0x1.94de1ap-19
+        var q: Float = -0x1.d604c8p-5
+        q = q * t + 0x1.1a00b4p-2
+        q = q * t - 0x1.dcf7c8p-2
+        q = q * t + 0x1.fff3d6p-3
+        q = q * t - 0x1.fa2960p-9
+        q = q * t + 0x1.86ff68p-3
+        q = q * t + 0x1.f9cc02p-3
+        q = q * t + 0x1.205b9cp-2
+        q = q * t + 0x1.20f1cep-2
+        q = q * t - 0x1.0cae20p-18
         let tail = exp(-a * a) * q
-        let large = x < 0 ? 2 - tail : tail
-        return Swift.abs(x) < 1 ? 1 - erf(x) : large
+        return x < 0 ? 2 - tail : tail
     }
 
     /// Natural logarithm: `x = m * 2^e` with `m` in [sqrt(1/2), sqrt(2)), `log(m)` by a
