@@ -77,6 +77,14 @@ import Testing
         #expect(try Self.cast(odd, to: .bool).elements(UInt8.self) == [1])
     }
 
+    @Test func castLikeTakesTheSecondInputsType() throws {
+        let result = try runNode1("CastLike", [floats([1.5, -2.5], [2]), int32s([], [0])], opset: 15)
+        #expect(result.dataType == .int32)
+        #expect(result.elements(Int32.self) == [1, -2])
+        let unsupported = engineError { _ = try runNode1("CastLike", [floats([1], [1]), Tensor(dataType: .bfloat16, shape: [1])]) }
+        #expect(isUnsupported(unsupported, "element type"))
+    }
+
     @Test func castCopiesEvenToTheSameType() throws {
         let input = floats([1, 2], [2])
         let output = try Self.cast(input, to: .float)

@@ -25,6 +25,25 @@ import Testing
         #expect(boolValues(try runNode1("Less", [nan, floats([1], [1])])) == [false])
     }
 
+    @Test func orEqualComparisons() throws {
+        let x = int64s([1, 2, 3], [3])
+        let y = int64s([2], [])
+        #expect(boolValues(try runNode1("LessOrEqual", [x, y])) == [true, true, false])
+        #expect(boolValues(try runNode1("GreaterOrEqual", [x, y])) == [false, true, true])
+        let nan = floats([.nan], [1])
+        #expect(boolValues(try runNode1("GreaterOrEqual", [nan, nan])) == [false])
+    }
+
+    @Test func logicalOpsBroadcastBools() throws {
+        let a = bools([true, true, false, false], [2, 2])
+        let b = bools([true, false], [2])
+        #expect(boolValues(try runNode1("And", [a, b])) == [true, false, false, false])
+        #expect(boolValues(try runNode1("Or", [a, b])) == [true, true, true, false])
+        #expect(boolValues(try runNode1("Xor", [a, b])) == [false, true, true, false])
+        let error = engineError { _ = try runNode1("And", [a, floats([1], [1])]) }
+        #expect(isUnsupported(error, "element type"))
+    }
+
     @Test func lessOnBoolsIsUnsupported() {
         let error = engineError { _ = try runNode1("Less", [bools([true], [1]), bools([false], [1])]) }
         #expect(isUnsupported(error, "element type"))

@@ -143,4 +143,11 @@ import Testing
         #expect(try runNode1("Shape", [input], attributes: ["start": .int(2)], opset: 13).elements(Int64.self) == [2, 3, 4, 5])
         #expect(try runNode1("Shape", [floats([1], [])]).shape == [0])
     }
+
+    @Test func sizeCountsElements() throws {
+        let size = try runNode1("Size", [floats([Float](repeating: 0, count: 24), [2, 3, 4])])
+        #expect(size.dataType == .int64 && size.shape == [])
+        #expect(size.elements(Int64.self) == [24])
+        #expect(try runNode1("Size", [floats([], [3, 0])]).elements(Int64.self) == [0])
+    }
 }

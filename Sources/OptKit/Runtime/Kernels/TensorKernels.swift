@@ -8,7 +8,10 @@ let tensorKernelFactories: [String: KernelFactory] = {
         activationKernelFactories,
         clipKernelFactories,
         whereKernelFactories,
-        ["Cast": { node, _ throws(EngineError) in try CastKernel(node) }],
+        [
+            "Cast": { node, _ throws(EngineError) in try CastKernel(node) },
+            "CastLike": { node, _ in CastLikeKernel(node: node.displayName) },
+        ],
         softmaxKernelFactories,
         reductionKernelFactories,
         viewKernelFactories,

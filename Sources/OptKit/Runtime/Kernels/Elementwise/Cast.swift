@@ -156,6 +156,17 @@ func castTensor(_ input: Tensor, to dataType: DataType, node: String, context: K
     return result
 }
 
+/// CastLike (opset 15+): Cast to the element type of the second input.
+struct CastLikeKernel: Kernel {
+    let node: String
+
+    func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {
+        let input = try inputs.required(0, node)
+        let target = try inputs.required(1, node)
+        return [try castTensor(input, to: target.dataType, node: node, context: context)]
+    }
+}
+
 /// Cast (opsets 6 to 21): `to` is read and checked when the model is prepared. Opset 19's
 /// `saturate` only concerns float8 targets, which are unsupported here.
 struct CastKernel: Kernel {

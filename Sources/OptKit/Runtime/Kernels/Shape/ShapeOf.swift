@@ -1,3 +1,5 @@
+/// Shape and Size.
+
 /// Shape: the input's dims as a 1-D int64 tensor; from opset 15 only dims `start ..< end`,
 /// with negative values counting from the end and both clamped to [0, rank].
 struct ShapeKernel: Kernel {
@@ -18,7 +20,20 @@ struct ShapeKernel: Kernel {
     }
 }
 
+/// Size: the input's element count as an int64 scalar.
+struct SizeKernel: Kernel {
+    let node: String
+
+    func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {
+        let input = try inputs.required(0, node)
+        let output = context.allocate(.int64, [])
+        output.pointer(Int64.self)[0] = Int64(input.count)
+        return [output]
+    }
+}
+
 let shapeKernelFactories: [String: KernelFactory] = [
+    "Size": { node, _ in SizeKernel(node: node.displayName) },
     "Shape": { node, opset throws(EngineError) in
         opset >= 15
             ? ShapeKernel(node: node.displayName, start: try node.intAttribute("start", default: 0), end: try node.intAttribute("end"))
