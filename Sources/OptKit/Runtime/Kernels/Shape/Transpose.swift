@@ -78,9 +78,28 @@ private struct TiledTranspose: RawTypeVisitor {
                 var columnStart = 0
                 while columnStart < columns {
                     let columnEnd = Swift.min(columnStart + Self.tile, columns)
-                    for row in rowStart..<rowEnd {
-                        let from = source + sourceOffset + row
-                        let to = target + targetOffset + row * rowStep
+                    var row = rowStart
+                    if T.self == UInt32.self {
+                        // 4-byte elements (float, int32): 4x4 blocks transposed in registers.
+                        while row + 4 <= rowEnd {
+                            var column = columnStart
+                            while column + 4 <= columnEnd {
+                                transpose4x4(
+                                    from: UnsafeRawPointer(source + sourceOffset + row + column * columnStep), columnStep: columnStep,
+                                    to: UnsafeMutableRawPointer(target + targetOffset + row * rowStep + column), rowStep: rowStep)
+                                column += 4
+                            }
+                            for r in row..<(row + 4) {
+                                for c in column..<columnEnd {
+                                    target[targetOffset + r * rowStep + c] = source[sourceOffset + r + c * columnStep]
+                                }
+                            }
+                            row += 4
+                        }
+                    }
+                    for r in row..<rowEnd {
+                        let from = source + sourceOffset + r
+                        let to = target + targetOffset + r * rowStep
                         for column in columnStart..<columnEnd { to[column] = from[column * columnStep] }
                     }
                     columnStart = columnEnd
@@ -88,6 +107,20 @@ private struct TiledTranspose: RawTypeVisitor {
             }
         }
     }
+}
+
+/// Transposes a 4x4 block of 4-byte elements: four source columns (each 4 contiguous elements,
+/// `columnStep` elements apart) become four contiguous destination rows (`rowStep` apart).
+@inline(__always)
+private func transpose4x4(from: UnsafeRawPointer, columnStep: Int, to: UnsafeMutableRawPointer, rowStep: Int) {
+    let a = from.loadUnaligned(as: SIMD4<UInt32>.self)
+    let b = from.loadUnaligned(fromByteOffset: 4 * columnStep, as: SIMD4<UInt32>.self)
+    let c = from.loadUnaligned(fromByteOffset: 8 * columnStep, as: SIMD4<UInt32>.self)
+    let d = from.loadUnaligned(fromByteOffset: 12 * columnStep, as: SIMD4<UInt32>.self)
+    to.storeBytes(of: SIMD4(a[0], b[0], c[0], d[0]), as: SIMD4<UInt32>.self)
+    to.storeBytes(of: SIMD4(a[1], b[1], c[1], d[1]), toByteOffset: 4 * rowStep, as: SIMD4<UInt32>.self)
+    to.storeBytes(of: SIMD4(a[2], b[2], c[2], d[2]), toByteOffset: 8 * rowStep, as: SIMD4<UInt32>.self)
+    to.storeBytes(of: SIMD4(a[3], b[3], c[3], d[3]), toByteOffset: 12 * rowStep, as: SIMD4<UInt32>.self)
 }
 
 let transposeKernelFactories: [String: KernelFactory] = [
