@@ -14,7 +14,6 @@ protocol TensorElement: Sendable {
 /// (the engine never crashes on data).
 protocol NumericElement: TensorElement {
     static var zero: Self { get }
-    static var one: Self { get }
     /// The identity of a max-reduction: -inf for floating types, the minimum for integers.
     static var lowest: Self { get }
     /// The identity of a min-reduction.
@@ -39,7 +38,6 @@ protocol NumericElement: TensorElement {
 // MARK: - Floating-point conformances
 
 extension NumericElement where Self: BinaryFloatingPoint {
-    static var one: Self { 1 }
     static var lowest: Self { -.infinity }
     static var highest: Self { .infinity }
     init(count: Int) { self.init(count) }
@@ -68,7 +66,6 @@ extension Double: NumericElement {
 // MARK: - Integer conformances
 
 extension NumericElement where Self: FixedWidthInteger {
-    static var one: Self { 1 }
     static var lowest: Self { .min }
     static var highest: Self { .max }
     init(count: Int) { self.init(truncatingIfNeeded: count) }

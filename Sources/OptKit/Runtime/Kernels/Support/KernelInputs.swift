@@ -31,15 +31,6 @@ extension Tensor {
         }
     }
 
-    /// The single value of a one-element int64/int32 tensor.
-    func integerScalar(_ node: String, _ what: String) throws(EngineError) -> Int {
-        let values = try integerValues(node, what)
-        guard values.count == 1 else {
-            throw .invalidInput(node: node, message: "\(what) must hold one value, got shape \(shape)")
-        }
-        return values[0]
-    }
-
     /// Whether this tensor is a one-element boolean/numeric flag that is set (Dropout's
     /// training_mode).
     func isTrue(_ node: String, _ what: String) throws(EngineError) -> Bool {
