@@ -1,9 +1,17 @@
 import Dispatch
+import Foundation
 import OptKit
 
 // Each case runs one node on fixed inputs; prints one JSON line per case and thread count:
 // {"case": NAME, "threads": N, "microseconds": MEDIAN}. The cases mirror the numpy side in
-// scripts/bench-tensor-kernels.
+// scripts/bench-tensor-kernels. One-thread runs are timed in the thread's CPU time, which a
+// busy machine's other processes do not inflate; two-thread runs in wall time.
+
+func threadCPUNanoseconds() -> UInt64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+    return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+}
 
 struct Case {
     let name: String
@@ -62,10 +70,11 @@ for testCase in cases {
         let context = KernelContext(threadCount: threads)
         for _ in 0..<3 { _ = try kernel.run(testCase.inputs, context) }
         var times: [Double] = []
+        let clock = threads == 1 ? threadCPUNanoseconds : { DispatchTime.now().uptimeNanoseconds }
         for _ in 0..<21 {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = clock()
             _ = try kernel.run(testCase.inputs, context)
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
+            times.append(Double(clock() - start) / 1000)
         }
         print("{\"case\": \"\(testCase.name)\", \"threads\": \(threads), \"microseconds\": \(median(times))}")
     }
