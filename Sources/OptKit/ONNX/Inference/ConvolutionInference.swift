@@ -170,7 +170,9 @@ extension InferenceRules {
         guard let input = context.shape(0), input.count >= 3 else { return nil }
         let spatial = input.count - 2
         let op = context.node.opType
-        let dilationsAllowed = op == "MaxPool" ? context.opset >= 10 : (op == "AveragePool" && context.opset >= 19)
+        // Pools gained dilations at different opsets: MaxPool 10, LpPool 18, AveragePool 19.
+        let dilationsSince = ["MaxPool": 10, "LpPool": 18, "AveragePool": 19][op] ?? Int.max
+        let dilationsAllowed = context.opset >= dilationsSince
         guard let window = window(&context, spatial: spatial, kernel: context.ints("kernel_shape"), dilationsAllowed: dilationsAllowed) else { return nil }
         let ceilMode = context.opset >= 10 && context.int("ceil_mode", default: 0) != 0
         var output = Array(input[..<2])
