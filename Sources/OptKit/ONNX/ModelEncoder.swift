@@ -132,7 +132,14 @@ enum ModelEncoder {
 
         proto.input = encodeInputs(model, original: original.input)
         let originalOutputs = Dictionary(original.output.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        proto.output = graph.outputs.map { encodeValueInfo($0, original: originalOutputs[$0.name]) }
+        // ONNX requires a type on every graph output; one a pass added without a type gets the
+        // inferred one (it stays untyped only if inference cannot tell).
+        var outputs = graph.outputs
+        if outputs.contains(where: { $0.type == nil }) {
+            let inferred = graph.inferTypes(opsets: model.opsetImports).types
+            for index in outputs.indices where outputs[index].type == nil { outputs[index].type = inferred[outputs[index].name] }
+        }
+        proto.output = outputs.map { encodeValueInfo($0, original: originalOutputs[$0.name]) }
         proto.valueInfo = encodeValueInfos(graph, original: original.valueInfo)
         return proto
     }

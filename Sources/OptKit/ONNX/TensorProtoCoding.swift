@@ -118,7 +118,7 @@ enum TensorProtoCoding {
         var proto = proto
         let dataType = DataType(rawValue: proto.dataType)
         let packedBytes: Int? = switch dataType {
-        case .uint4, .int4, .float4e2m1: (count + 1) / 2
+        case .uint4, .int4, .float4e2m1: count / 2 + count % 2
         default: nil
         }
         if proto.dataLocation == .external {
@@ -145,7 +145,7 @@ enum TensorProtoCoding {
             }
         } else if let packedBytes {
             let have = proto.hasRawData ? proto.rawData.count : proto.int32Data.count
-            let need = proto.hasRawData ? packedBytes : (count + 1) / 2
+            let need = packedBytes
             guard have == need else {
                 throw .invalidTensor(name: name, reason: "data holds \(have) \(proto.hasRawData ? "bytes" : "int32_data entries") but dims \(proto.dims) of \(dataType!) need \(need)")
             }

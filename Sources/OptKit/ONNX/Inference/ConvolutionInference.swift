@@ -57,29 +57,34 @@ extension InferenceRules {
         return Window(kernel: kernel, strides: strides, dilations: dilations, pads: pads, autoPad: autoPad)
     }
 
-    /// Output size of one spatial axis of a convolution or pool.
+    /// Output size of one spatial axis of a convolution or pool; nil when the window does not
+    /// fit, unknown when the numbers overflow.
     static func windowOutput(_ dim: Dim, axis i: Int, spatial: Int, window w: Window, ceilMode: Bool = false) -> Dim? {
-        let extent = (w.kernel[i] - 1) * w.dilations[i] + 1
+        guard let dilated = DimMath.mul(w.kernel[i] - 1, w.dilations[i]), let extent = DimMath.add(dilated, 1) else { return .unknown }
         let stride = w.strides[i]
+        func ceilDiv(_ a: Int, _ b: Int) -> Int { a / b + (a % b > 0 ? 1 : 0) }
         switch w.autoPad {
         case "SAME_UPPER", "SAME_LOWER":
-            if let d = dim.value { return .fixed((d + stride - 1) / stride) }
+            if let d = dim.value { return .fixed(ceilDiv(d, stride)) }
             return stride == 1 ? dim : .unknown
         case "VALID":
             if let d = dim.value {
                 guard d >= extent else { return nil }
-                return .fixed(ceilMode ? (d - extent + stride) / stride : (d - extent) / stride + 1)
+                return .fixed(ceilMode ? ceilDiv(d - extent + 1, stride) : (d - extent) / stride + 1)
             }
             return stride == 1 && extent == 1 ? dim : .unknown
         default:
             let padBegin = w.pads[i], padEnd = w.pads[i + spatial]
-            let span = padBegin + padEnd - extent
+            guard let pads = DimMath.add(padBegin, padEnd) else { return .unknown }
+            let span = pads - extent
             if let d = dim.value {
-                let numerator = d + span
+                guard let numerator = DimMath.add(d, span) else { return .unknown }
                 guard numerator >= 0 else { return nil }
-                var output = (ceilMode ? (numerator + stride - 1) / stride : numerator / stride) + 1
+                var output = (ceilMode ? ceilDiv(numerator, stride) : numerator / stride) + 1
                 // A last window that would start inside the end padding is dropped.
-                if ceilMode, (output - 1) * stride >= d + padBegin { output -= 1 }
+                if ceilMode, let start = DimMath.mul(output - 1, stride), let limit = DimMath.add(d, padBegin), start >= limit {
+                    output -= 1
+                }
                 return .fixed(output)
             }
             return stride == 1 && span + 1 == 0 ? dim : .unknown
@@ -152,14 +157,20 @@ extension InferenceRules {
         var output = [input[0], channels]
         for i in 0..<spatial {
             let stride = window.strides[i]
-            let extent = (window.kernel[i] - 1) * window.dilations[i] + 1
             switch window.autoPad {
             case "SAME_UPPER", "SAME_LOWER":
                 output.append(DimMath.multiply(input[i + 2], by: stride))
             default:
-                let pads = window.autoPad == "VALID" ? 0 : window.pads[i] + window.pads[i + spatial]
                 // out = stride * (in - 1) + output_padding + extent - pads
-                let offset = outputPadding[i] + extent - pads - stride
+                let pads = window.autoPad == "VALID" ? 0 : DimMath.add(window.pads[i], window.pads[i + spatial])
+                guard let dilated = DimMath.mul(window.kernel[i] - 1, window.dilations[i]),
+                      let extent = DimMath.add(dilated, 1), let pads,
+                      let grown = DimMath.add(outputPadding[i], extent),
+                      let unpadded = DimMath.add(grown, -pads), let offset = DimMath.add(unpadded, -stride)
+                else {
+                    output.append(.unknown)
+                    continue
+                }
                 output.append(DimMath.add(DimMath.multiply(input[i + 2], by: stride), offset))
             }
         }

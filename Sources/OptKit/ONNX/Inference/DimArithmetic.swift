@@ -31,10 +31,22 @@ enum DimMath {
         return .unknown
     }
 
+    /// `a * b`, or nil on overflow (dims and attributes come from files).
+    static func mul(_ a: Int, _ b: Int) -> Int? {
+        let (r, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? nil : r
+    }
+
+    /// `a + b`, or nil on overflow.
+    static func add(_ a: Int, _ b: Int) -> Int? {
+        let (r, overflow) = a.addingReportingOverflow(b)
+        return overflow ? nil : r
+    }
+
     /// `dim * factor` for a number `factor`.
     static func multiply(_ dim: Dim, by factor: Int) -> Dim {
         switch dim {
-        case .fixed(let v): .fixed(v * factor)
+        case .fixed(let v): mul(v, factor).map(Dim.fixed) ?? .unknown
         case .symbolic: factor == 1 ? dim : (factor == 0 ? .fixed(0) : .unknown)
         case .unknown: factor == 0 ? .fixed(0) : .unknown
         }
@@ -43,7 +55,7 @@ enum DimMath {
     /// `dim + offset` for a number `offset`.
     static func add(_ dim: Dim, _ offset: Int) -> Dim {
         switch dim {
-        case .fixed(let v): .fixed(v + offset)
+        case .fixed(let v): add(v, offset).map(Dim.fixed) ?? .unknown
         case .symbolic: offset == 0 ? dim : .unknown
         case .unknown: .unknown
         }
@@ -56,7 +68,9 @@ enum DimMath {
         var symbols: [Dim] = []
         for dim in dims {
             switch dim {
-            case .fixed(let v): fixed += v
+            case .fixed(let v):
+                guard let total = add(fixed, v) else { return .unknown }
+                fixed = total
             case .symbolic: symbols.append(dim)
             case .unknown: return .unknown
             }

@@ -16,16 +16,20 @@ extension InferenceRules {
     /// ONNX's Slice clamping: negative indices count from the end, then start is clamped to
     /// [0, dim] (or [0, dim-1] stepping backwards) and end to [0, dim] (or [-1, dim-1]).
     static func sliceRange(dim: Int, start: Int, end: Int, step: Int) -> (start: Int, count: Int) {
-        var s = start < 0 ? start &+ dim : start
-        var e = end < 0 ? end &+ dim : end
+        // Negative indices count from the end; dim is a real size, so adding it cannot overflow.
+        var s = start < 0 ? start + dim : start
+        var e = end < 0 ? end + dim : end
         if step > 0 {
             s = min(max(s, 0), dim)
             e = min(max(e, 0), dim)
-            return (s, e > s ? (e - s + step - 1) / step : 0)
+            let span = e - s
+            return (s, span > 0 ? span / step + (span % step == 0 ? 0 : 1) : 0)
         }
         s = min(max(s, 0), dim - 1)
         e = min(max(e, -1), dim - 1)
-        return (s, s > e ? (s - e + (-step) - 1) / (-step) : 0)
+        let span = s - e
+        let magnitude = step == Int.min ? Int.max : -step
+        return (s, span > 0 ? span / magnitude + (span % magnitude == 0 ? 0 : 1) : 0)
     }
 
     private static func slice(_ context: inout NodeInference) {

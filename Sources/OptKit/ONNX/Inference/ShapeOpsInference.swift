@@ -28,7 +28,7 @@ extension InferenceRules {
         let dataType = context.dataType(0)
         guard let target = context.value(1) else {
             // The target shape is computed at run time; its length still gives the rank.
-            if let length = context.shape(1)?.first?.value, context.rank(1) == 1 {
+            if let length = context.shape(1)?.first?.value, context.rank(1) == 1, length <= ShapeInferenceEngine.valueLimit {
                 context.setOutput(0, dataType, Array(repeating: .unknown, count: length))
             } else {
                 context.setOutput(0, dataType, nil)
@@ -94,7 +94,9 @@ extension InferenceRules {
         var inputSymbols: [String: Int] = [:]
         for dim in input {
             switch dim {
-            case .fixed(let v): inputFixed *= v
+            case .fixed(let v):
+                guard let product = DimMath.mul(inputFixed, v) else { return .unknown }
+                inputFixed = product
             case .symbolic(let s): inputSymbols[s, default: 0] += 1
             case .unknown: return .unknown
             }
@@ -102,7 +104,9 @@ extension InferenceRules {
         var knownFixed = 1
         for dim in known {
             switch dim {
-            case .fixed(let v): knownFixed *= v
+            case .fixed(let v):
+                guard let product = DimMath.mul(knownFixed, v) else { return .unknown }
+                knownFixed = product
             case .symbolic(let s):
                 guard let n = inputSymbols[s], n > 0 else { return .unknown }
                 inputSymbols[s] = n - 1
@@ -248,8 +252,8 @@ extension InferenceRules {
                     context.invalidAttribute("num_outputs", "\(parts) does not match the \(count) outputs")
                     return
                 }
-                let chunk = (total + parts - 1) / parts
-                sizes = (0..<parts).map { .fixed(max(0, min(chunk, total - chunk * $0))) }
+                let chunk = total / parts + (total % parts == 0 ? 0 : 1)
+                sizes = (0..<parts).map { .fixed(max(0, min(chunk, total - min(total, chunk * $0)))) }
             } else if count > 0, total % count == 0 {
                 sizes = Array(repeating: .fixed(total / count), count: count)
             } else {
@@ -316,7 +320,7 @@ extension InferenceRules {
                 return
             }
             context.setOutput(0, dataType, dims)
-        } else if context.rank(0) == 1, let length = context.shape(0)?.first?.value {
+        } else if context.rank(0) == 1, let length = context.shape(0)?.first?.value, length <= ShapeInferenceEngine.valueLimit {
             context.setOutput(0, dataType, Array(repeating: .unknown, count: length))
         } else {
             context.setOutput(0, dataType, nil)
@@ -356,7 +360,7 @@ extension InferenceRules {
         }
         var output = input
         for (i, axis) in axes.enumerated() {
-            output[axis] = DimMath.add(input[axis], pads[i] + pads[i + axes.count])
+            output[axis] = DimMath.add(pads[i], pads[i + axes.count]).map { DimMath.add(input[axis], $0) } ?? .unknown
             if let v = output[axis].value, v < 0 {
                 context.shapeMismatch(context.outputName(0), "pads \(pads) make axis \(axis) negative")
                 return

@@ -33,17 +33,21 @@ public enum ModelInspector {
             if node.hasSubgraphs { subgraphNodes.append(.init(node: node.displayName, opType: node.opType)) }
             if node.opType == "Constant" {
                 let (elements, bytes) = constantSize(node)
-                parameters += elements
-                parameterBytes += bytes
+                parameters = saturatingAdd(parameters, elements)
+                parameterBytes = saturatingAdd(parameterBytes, bytes)
             }
         }
         for tensor in graph.initializers.values {
-            parameters += tensor.count
-            parameterBytes += tensor.byteCount
+            parameters = saturatingAdd(parameters, tensor.count)
+            parameterBytes = saturatingAdd(parameterBytes, tensor.byteCount)
         }
         for opaque in graph.opaqueInitializers.values {
-            parameters += opaque.count
-            if let size = opaque.dataType?.byteSize { parameterBytes += opaque.count * size }
+            // A sparse initializer's dense shape can be enormous; the sums saturate.
+            parameters = saturatingAdd(parameters, opaque.count)
+            if let size = opaque.dataType?.byteSize {
+                let (bytes, overflow) = opaque.count.multipliedReportingOverflow(by: size)
+                parameterBytes = saturatingAdd(parameterBytes, overflow ? Int.max : bytes)
+            }
         }
 
         let histogram = counts.values
@@ -82,6 +86,11 @@ public enum ModelInspector {
             subgraphOps: subgraphNodes,
             runnable: unsupported.isEmpty && subgraphNodes.isEmpty,
             problems: problems)
+    }
+
+    private static func saturatingAdd(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int.max : sum
     }
 
     /// Elements and bytes of the tensor a Constant node holds.
