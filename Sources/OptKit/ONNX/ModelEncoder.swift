@@ -140,7 +140,7 @@ enum ModelEncoder {
             for index in outputs.indices where outputs[index].type == nil { outputs[index].type = inferred[outputs[index].name] }
         }
         proto.output = outputs.map { encodeValueInfo($0, original: originalOutputs[$0.name]) }
-        proto.valueInfo = encodeValueInfos(graph, original: original.valueInfo)
+        proto.valueInfo = encodeValueInfos(graph, original: original.valueInfo, originalOutputs: original.output)
         return proto
     }
 
@@ -191,8 +191,10 @@ enum ModelEncoder {
 
     /// value_info for values that nodes produce: the file's entries first (kept as read when the
     /// IR still has the same type, or when they describe a non-tensor type the IR cannot hold),
-    /// then types the IR learned, in node order. Entries for values no node produces are dropped.
-    private static func encodeValueInfos(_ graph: Graph, original: [Onnx_ValueInfoProto]) -> [Onnx_ValueInfoProto] {
+    /// then types the IR learned, in node order, then the declarations of former graph outputs
+    /// that a pass turned into intermediate values. Entries for values no node produces are
+    /// dropped.
+    private static func encodeValueInfos(_ graph: Graph, original: [Onnx_ValueInfoProto], originalOutputs: [Onnx_ValueInfoProto]) -> [Onnx_ValueInfoProto] {
         var produced = Set<String>()
         for node in graph.nodes { produced.formUnion(node.outputs.filter { !$0.isEmpty }) }
         var excluded = Set(graph.inputs.map(\.name)).union(graph.outputs.map(\.name))
@@ -214,6 +216,9 @@ enum ModelEncoder {
                 written.insert(output)
                 entries.append(encodeValueInfo(ValueInfo(name: output, type: type), original: nil))
             }
+        }
+        for info in originalOutputs where produced.contains(info.name) && !excluded.contains(info.name) {
+            if written.insert(info.name).inserted { entries.append(info) }
         }
         return entries
     }

@@ -97,6 +97,21 @@ struct ModelRoundTripTests {
         #expect(saved.graph.node[0].attribute == original.graph.node[0].attribute)
     }
 
+    @Test func anOutputAddedByAPassIsTypedAndTheOldOutputKeepsItsDeclaration() throws {
+        let original = P.model(
+            nodes: [P.node("Relu", ["x"], ["y"], name: "relu")],
+            inputs: [P.valueInfo("x", .float, ["batch", 3])],
+            outputs: [P.valueInfo("y", .float, ["batch", 3])])
+        var model = try Model(serializedData: P.serialized(original))
+        let two = model.graph.addInitializer(Tensor([Float(2)], shape: [1]), preferredName: "two")
+        model.graph.nodes.append(Node(name: "scale", opType: "Mul", inputs: ["y", two], outputs: ["scaled"]))
+        model.graph.outputs = [ValueInfo(name: "scaled", type: nil)]
+        let saved = try Onnx_ModelProto(serializedBytes: model.serializedData())
+        #expect(saved.graph.output.first?.type.tensorType.shape.dim.map(\.dimParam) == ["batch", ""])
+        #expect(saved.graph.output.first?.type.tensorType.shape.dim.last?.dimValue == 3)
+        #expect(saved.graph.valueInfo == original.graph.output)
+    }
+
     @Test func aNewNodeWithAnOpaqueAttributeCannotBeWritten() throws {
         var graph = Graph(nodes: [Node(name: "loop", opType: "Loop", inputs: [], outputs: ["y"], attributes: ["body": .opaque(kind: "graph")])])
         graph.outputs = [ValueInfo(name: "y", type: nil)]
