@@ -167,6 +167,19 @@ struct ShapeInferenceTests {
         #expect(result.types["cls"]?.shape == [Self.N, .fixed(1), .fixed(128)])
     }
 
+    @Test func convTransposeOutputSizeAndABadWeight() {
+        let graph = Graph(
+            nodes: [Node(name: "up", opType: "ConvTranspose", inputs: ["x", "w"], outputs: ["y"], attributes: ["strides": .ints([2, 2]), "pads": .ints([1, 1, 1, 1]), "output_padding": .ints([1, 1])])],
+            inputs: [input("x", [Self.N, .fixed(8), .fixed(5), .fixed(5)])],
+            initializers: ["w": floats([8, 4, 3, 3])])
+        // 2 * (5 - 1) + 1 + 3 - 2 = 10
+        #expect(infer(graph, "y")?.shape == [Self.N, .fixed(4), .fixed(10), .fixed(10)])
+        // Found by fuzzing: a weight of rank 1 used to be indexed at [1].
+        var bad = graph
+        bad.initializers["w"] = floats([8])
+        #expect(bad.inferTypes(opsets: ["": 17]).issues == [.shapeMismatch(node: "up", value: "w", message: "weight rank 1 does not match input rank 4")])
+    }
+
     @Test func recurrentOutputs() {
         let graph = Graph(
             nodes: [Node(name: "lstm", opType: "LSTM", inputs: ["x", "w", "r"], outputs: ["y", "h", "c"], attributes: ["hidden_size": .int(32), "direction": .string("bidirectional")])],

@@ -133,6 +133,10 @@ extension InferenceRules {
         guard let input = context.shape(0), input.count >= 3 else { return context.setOutput(0, dataType, nil) }
         let spatial = input.count - 2
         let weight = context.shape(1)
+        if let weight, weight.count != input.count {
+            context.shapeMismatch(context.inputName(1), "weight rank \(weight.count) does not match input rank \(input.count)")
+            return
+        }
         let group = context.int("group", default: 1)
         let channels = weight.map { DimMath.multiply($0[1], by: group) } ?? .unknown
         if let explicit = context.ints("output_shape") {
