@@ -112,5 +112,8 @@ struct BadModelTests {
             #expect(!message.isEmpty && !message.contains("\n"))
         }
         #expect(ModelError.cyclicGraph(node: "conv1").localizedDescription == "the graph has a cycle through node 'conv1'")
+        #expect(ModelError.fileNotFound(path: "m.onnx").kind == .notFound)
+        #expect(ModelError.truncated(source: "m.onnx").kind == .invalidModel)
+        #expect(ModelError.writeFailed(path: "m.onnx", reason: "disk full").kind == .io)
     }
 }
