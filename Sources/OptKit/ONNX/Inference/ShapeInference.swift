@@ -215,10 +215,6 @@ struct NodeInference {
         if case .ints(let v)? = node.attributes[attribute] { return v }
         return nil
     }
-    func float(_ attribute: String) -> Float? {
-        if case .float(let v)? = node.attributes[attribute] { return v }
-        return nil
-    }
     func string(_ attribute: String) -> String? {
         if case .string(let v)? = node.attributes[attribute] { return v }
         return nil
@@ -294,7 +290,4 @@ enum InferenceRules {
         }
         return rules
     }()
-
-    /// Op types that have an inference rule, sorted (for docs and tests).
-    static var opTypes: [String] { all.keys.sorted() }
 }
