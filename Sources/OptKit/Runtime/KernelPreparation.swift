@@ -1,0 +1,24 @@
+/// A kernel that does part of its work once when some inputs are constants: packing weights
+/// into the GEMM layout, folding a bias. The executor calls `specialized` at prepare time with
+/// the node's constant inputs (nil for inputs that vary per run).
+protocol ConstantSpecializable: Kernel {
+    func specialized(constants: [Tensor?]) throws(EngineError) -> any Kernel
+}
+
+/// An element-wise step the executor folds into the kernel producing its input, at prepare
+/// time: the fused kernel applies it while the result is still in registers.
+enum FusedEpilogue {
+    /// Relu (`0...inf`) or Clip with constant bounds.
+    case clamp(lower: Float, upper: Float)
+    /// An inference BatchNormalization after a convolution: y = x * scale[c] + shift[c].
+    case channelAffine(scale: [Float], shift: [Float])
+    /// An Add of a constant that broadcasts along the output's channel or column axis; the
+    /// kernel decides whether the shape fits it.
+    case addConstant(Tensor)
+}
+
+/// A kernel that can absorb a following element-wise step; nil when it cannot (for example
+/// BatchNormalization after a convolution whose weights are not constant).
+protocol EpilogueFusable: Kernel {
+    func fusing(_ epilogue: FusedEpilogue) -> (any Kernel)?
+}
