@@ -54,6 +54,13 @@ void ck_gemm_packed(long m, long n, long k, const float *pa, const float *pb,
                     float *c, long ldc, float alpha, const ck_epilogue *ep,
                     long m0, long m1, long n0, long n1);
 
+/// Direct convolution of one channel plane with its own kh x kw filter (depthwise conv):
+/// y = clamp(bias + sum w * x, lo, hi) over an out_h x out_w output.
+void ck_depthwise_conv2d(const float *x, long height, long width, const float *w,
+                         long kernel_h, long kernel_w, long stride_h, long stride_w,
+                         long dilation_h, long dilation_w, long pad_top, long pad_left,
+                         float *y, long out_h, long out_w, float bias, float lo, float hi);
+
 /// The instruction set in use: 3 = AVX-512, 2 = AVX2+FMA, 1 = portable C.
 int ck_isa(void);
 /// Forces an instruction set (clamped to what the CPU has); tests use it to check every path.

@@ -3,8 +3,10 @@ import CKernels
 /// What happens to each finished tile of a product, applied while it is still in registers:
 /// biases, a clamp (a fused Relu or Clip), or accumulation into C's previous contents.
 struct GemmEpilogue: Sendable {
-    /// One value per row of C (a convolution's bias per output channel).
+    /// One value per row of C (a convolution's bias per output channel), read from
+    /// `rowBiasOffset` on (a group's first channel).
     var rowBias: [Float]?
+    var rowBiasOffset = 0
     /// One value per column of C (a Gemm's bias vector, a fused Add).
     var columnBias: [Float]?
     var lower: Float = -.infinity
@@ -22,7 +24,7 @@ struct GemmEpilogue: Sendable {
         }
         return withOptional(rowBias) { row in
             withOptional(columnBias) { column in
-                var c = ck_epilogue(row_bias: row, col_bias: column, lo: lower, hi: upper, accumulate: accumulate ? 1 : 0)
+                var c = ck_epilogue(row_bias: row.map { $0 + rowBiasOffset }, col_bias: column, lo: lower, hi: upper, accumulate: accumulate ? 1 : 0)
                 return body(&c)
             }
         }
