@@ -1,6 +1,12 @@
 /// Compute-heavy ops: MatMul, Gemm, Conv, ConvTranspose, pooling, normalization, recurrent.
 let computeKernelFactories: [String: KernelFactory] = [
-    "MatMul": { node, _ in MatMulKernel(node: node) },
+    "AveragePool": { node, opset throws(EngineError) in try PoolKernel(node: node, kind: .average, opset: opset) },
+    "BatchNormalization": { node, opset throws(EngineError) in try BatchNormalizationKernel(node: node, opset: opset) },
     "Conv": { node, _ throws(EngineError) in try ConvKernel(node: node) },
     "Gemm": { node, _ throws(EngineError) in try GemmKernel(node: node) },
+    "GlobalAveragePool": { node, _ in GlobalPoolKernel(node: node, isMax: false) },
+    "GlobalMaxPool": { node, _ in GlobalPoolKernel(node: node, isMax: true) },
+    "LayerNormalization": { node, _ throws(EngineError) in try LayerNormalizationKernel(node: node) },
+    "MatMul": { node, _ in MatMulKernel(node: node) },
+    "MaxPool": { node, opset throws(EngineError) in try PoolKernel(node: node, kind: .max, opset: opset) },
 ]
