@@ -75,6 +75,3 @@ func expectClose(
     }
     #expect(worst <= tolerance, "element \(worstIndex): \(values[worstIndex]) vs \(expected[worstIndex])", sourceLocation: sourceLocation)
 }
-
-/// A float tensor from literals (plain `Tensor([...])` is ambiguous between Float and Int64).
-func floats(_ values: [Float], _ shape: [Int]) -> Tensor { Tensor(values, shape: shape) }
