@@ -46,6 +46,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        /// Times one model on the engine (scripts/bench-engine); `optctl bench` shares its code.
+        .executableTarget(name: "engine-bench", dependencies: ["OptKit"]),
         .testTarget(name: "OptKitTests", dependencies: ["OptKit"]),
         .testTarget(name: "OptServeTests", dependencies: ["OptServe"]),
         .testTarget(name: "optctlTests", dependencies: ["OptKit"]),
