@@ -99,7 +99,62 @@ void ck_pack_b(long k, long n, const float *b, long rs, long cs, long n0, long n
 
 static void im2col_generic(IM2COL_PARAMS) { IM2COL_BODY }
 static T256 void im2col_avx2(IM2COL_PARAMS) { IM2COL_BODY }
-static T512 void im2col_avx512(IM2COL_PARAMS) { IM2COL_BODY }
+
+/// AVX-512: each row of a panel is two masked gathers of 16 pixels; the per-pixel input
+/// coordinates are computed once per panel and shifted per kernel tap.
+static T512 void im2col_avx512(IM2COL_PARAMS) {
+    long total = out_h * out_w;
+    if (n1 > total) n1 = total;
+    if (height * width >= 0x7FFFFFFF) {
+        im2col_generic(x, channels, height, width, kernel_h, kernel_w, stride_h, stride_w,
+                       dilation_h, dilation_w, pad_top, pad_left, out_h, out_w, n0, n1, dst);
+        return;
+    }
+    long rows = channels * kernel_h * kernel_w;
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i vh = _mm512_set1_epi32((int)height), vw = _mm512_set1_epi32((int)width);
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (long q = n0; q < n1; q += CK_NR) {
+        float *panel = dst + ((q - n0) / CK_NR) * rows * CK_NR;
+        long cnt = n1 - q < CK_NR ? n1 - q : CK_NR;
+        __m512i iy0[2], ix0[2];
+        __mmask16 live[2];
+        for (int v = 0; v < 2; v++) {
+            int32_t ys[16], xs[16];
+            for (int j = 0; j < 16; j++) {
+                long pix = q + v * 16 + j;
+                if (pix >= n1) pix = q;
+                ys[j] = (int32_t)((pix / out_w) * stride_h - pad_top);
+                xs[j] = (int32_t)((pix % out_w) * stride_w - pad_left);
+            }
+            iy0[v] = _mm512_loadu_si512(ys);
+            ix0[v] = _mm512_loadu_si512(xs);
+            __m512i index = _mm512_add_epi32(lane, _mm512_set1_epi32(v * 16));
+            live[v] = _mm512_cmplt_epi32_mask(index, _mm512_set1_epi32((int)cnt));
+        }
+        long r = 0;
+        for (long ch = 0; ch < channels; ch++) {
+            const float *plane = x + ch * height * width;
+            for (long ky = 0; ky < kernel_h; ky++) {
+                __m512i dy = _mm512_set1_epi32((int)(ky * dilation_h));
+                for (long kx = 0; kx < kernel_w; kx++, r++) {
+                    __m512i dx = _mm512_set1_epi32((int)(kx * dilation_w));
+                    float *row = panel + r * CK_NR;
+                    for (int v = 0; v < 2; v++) {
+                        __m512i iy = _mm512_add_epi32(iy0[v], dy), ix = _mm512_add_epi32(ix0[v], dx);
+                        __mmask16 inside = live[v] & _mm512_cmpge_epi32_mask(iy, zero) &
+                                           _mm512_cmplt_epi32_mask(iy, vh) &
+                                           _mm512_cmpge_epi32_mask(ix, zero) &
+                                           _mm512_cmplt_epi32_mask(ix, vw);
+                        __m512i offset = _mm512_add_epi32(_mm512_mullo_epi32(iy, vw), ix);
+                        __m512 values = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), inside, offset, plane, 4);
+                        _mm512_storeu_ps(row + v * 16, values);
+                    }
+                }
+            }
+        }
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Portable and AVX2 micro-kernels: plain C on 4-row x 16-column sub-tiles, which fits the 16

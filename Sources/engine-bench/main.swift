@@ -42,6 +42,12 @@ do {
         if let undeclared = synthetic.undeclared { fail("input '\(undeclared)' has no declared type; pass --input") }
         inputs = synthetic.inputs
     }
+    if options["profile"] != nil {
+        for (node, seconds) in try executor.profile(inputs, runs: runs) {
+            print(String(format: "%10.1f us  %@", seconds * 1e6, node))
+        }
+        exit(0)
+    }
     let report = try LatencyBenchmark(runs: runs, warmupRuns: warmup).measure(executor, inputs: inputs)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]

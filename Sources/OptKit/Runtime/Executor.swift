@@ -127,29 +127,7 @@ public final class Executor: @unchecked Sendable {
             peak = max(peak, context.pool.peakLiveBytes)
         }
         for index in steps.indices {
-            let step = steps[index]
-            for (position, slot) in step.inputs.enumerated() where slot >= 0 {
-                arguments[index][position] = values[slot]
-            }
-            let results: [Tensor]
-            do {
-                results = try step.kernel.run(arguments[index], context)
-            } catch {
-                clearArguments(index)
-                throw error
-            }
-            clearArguments(index)
-            guard results.count >= step.outputs.count else {
-                throw .invalidInput(node: step.node, message: "kernel returned \(results.count) outputs, the node declares \(step.outputs.count)")
-            }
-            for (position, slot) in step.outputs.enumerated() where slot >= 0 {
-                values[slot] = results[position]
-            }
-            for slot in step.releases {
-                guard var storage = values[slot]?.storage else { continue }
-                values[slot] = nil
-                context.pool.giveBack(&storage)
-            }
+            try runStep(index)
         }
         var result: [String: Tensor] = [:]
         result.reserveCapacity(outputs.count)
@@ -160,6 +138,55 @@ public final class Executor: @unchecked Sendable {
             result[output.name] = value
         }
         return result
+    }
+
+    /// Time spent in each prepared step (a fused step names its first node), summed over
+    /// `runs` runs after one untimed run; `optctl bench` shows where a model's time goes.
+    public func profile(_ feeds: [String: Tensor], runs: Int = 100) throws(EngineError) -> [(node: String, seconds: Double)] {
+        _ = try run(feeds)
+        lock.lock()
+        defer { lock.unlock() }
+        var totals = [UInt64](repeating: 0, count: steps.count)
+        for _ in 0..<max(1, runs) {
+            try bind(feeds)
+            context.pool.beginRun()
+            defer {
+                for input in inputs { values[input.slot] = nil }
+                for slot in transientSlots { values[slot] = nil }
+            }
+            for index in steps.indices {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try runStep(index)
+                totals[index] += DispatchTime.now().uptimeNanoseconds - start
+            }
+        }
+        return zip(steps, totals).map { ($0.node, Double($1) / 1e9 / Double(max(1, runs))) }
+    }
+
+    private func runStep(_ index: Int) throws(EngineError) {
+        let step = steps[index]
+        for (position, slot) in step.inputs.enumerated() where slot >= 0 {
+            arguments[index][position] = values[slot]
+        }
+        let results: [Tensor]
+        do {
+            results = try step.kernel.run(arguments[index], context)
+        } catch {
+            clearArguments(index)
+            throw error
+        }
+        clearArguments(index)
+        guard results.count >= step.outputs.count else {
+            throw .invalidInput(node: step.node, message: "kernel returned \(results.count) outputs, the node declares \(step.outputs.count)")
+        }
+        for (position, slot) in step.outputs.enumerated() where slot >= 0 {
+            values[slot] = results[position]
+        }
+        for slot in step.releases {
+            guard var storage = values[slot]?.storage else { continue }
+            values[slot] = nil
+            context.pool.giveBack(&storage)
+        }
     }
 
     private func clearArguments(_ index: Int) {

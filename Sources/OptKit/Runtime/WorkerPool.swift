@@ -24,6 +24,8 @@ final class WorkerPool: @unchecked Sendable {
     private let sleepers = Atomic<Int>(0)
     private let running = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
+    /// Set while a job runs; a nested or concurrent `run` then works inline instead.
+    private let busy = Atomic<Bool>(false)
     private let lock = NSCondition()
 
     /// The current job's body; written before the generation is published, read only by a
@@ -55,9 +57,15 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// Runs `body(chunk)` for every chunk in `0..<chunks` on the caller and the workers; returns
-    /// when all have finished. Not reentrant: one job at a time.
+    /// when all have finished. A call made while another job runs (a kernel nesting parallel
+    /// loops) runs its chunks on the calling thread.
     func run(chunks: Int, _ body: (Int) -> Void) {
         precondition(chunks <= Self.maxChunks)
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            for chunk in 0..<chunks { body(chunk) }
+            return
+        }
+        defer { busy.store(false, ordering: .releasing) }
         withoutActuallyEscaping(body) { body in
             self.body = body
             finished.store(0, ordering: .relaxed)

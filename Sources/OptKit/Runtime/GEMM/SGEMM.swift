@@ -69,6 +69,14 @@ enum SGEMM {
     static let mr = Int(CK_MR)
     static let nr = Int(CK_NR)
 
+    /// The micro-kernel family in use: 3 = AVX-512, 2 = AVX2+FMA, 1 = portable C.
+    static var instructionSet: Int { Int(ck_isa()) }
+
+    /// Forces a micro-kernel family (clamped to what the CPU has; 0 = the best); returns the
+    /// one now in use. Tests use it to check every family.
+    @discardableResult
+    static func forceInstructionSet(_ level: Int) -> Int { Int(ck_set_isa(Int32(level))) }
+
     /// Below this many multiply-adds a product runs on one thread: waking a worker costs more.
     static let parallelThreshold = 48 * 1024
 
