@@ -68,7 +68,7 @@ private func referenceGRU(
 }
 
 @Suite struct RecurrentKernelTests {
-    let (seq, batch, input, hidden) = (5, 3, 4, 6)
+    let seq = 5, batch = 3, input = 4, hidden = 6
 
     /// Y [seq, dirs, batch, hidden] from per-direction [seq, batch, hidden] arrays.
     func interleave(_ parts: [[Float]]) -> [Float] {
