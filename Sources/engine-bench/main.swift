@@ -1,9 +1,11 @@
 import Foundation
 import OptKit
 
-// engine-bench MODEL.onnx [--input input_0.pb] [--threads N] [--runs N] [--warmup N]
+// engine-bench MODEL.onnx [--input input_0.pb] [--expected output_0.pb] [--threads N] [--runs N]
+//              [--warmup N] [--profile 1]
 //
-// Prints one JSON LatencyReport for MODEL on the engine. scripts/bench-engine runs it beside
+// Prints one JSON LatencyReport for MODEL on the engine (with --expected, also the largest
+// absolute difference from the expected first output; with --profile, time per step instead). scripts/bench-engine runs it beside
 // onnxruntime; `optctl bench` shares the same LatencyBenchmark.
 
 func fail(_ message: String) -> Never {
@@ -48,10 +50,20 @@ do {
         }
         exit(0)
     }
+    var maxError: Float?
+    if let path = options["expected"] {
+        let expected = try TensorFile.read(contentsOf: URL(fileURLWithPath: path)).tensor
+        guard let name = model.graph.outputs.first?.name, let actual = try executor.run(inputs)[name],
+            actual.shape == expected.shape, actual.dataType == .float
+        else { fail("the first output does not match \(path) in shape or type") }
+        maxError = zip(actual.elements(Float.self), expected.elements(Float.self)).map { abs($0 - $1) }.max() ?? 0
+    }
     let report = try LatencyBenchmark(runs: runs, warmupRuns: warmup).measure(executor, inputs: inputs)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    print(String(decoding: try encoder.encode(report), as: UTF8.self))
+    var json = try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any] ?? [:]
+    if let maxError { json["max_abs_error"] = Double(maxError) }
+    print(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
 } catch {
     fail("\(error)")
 }

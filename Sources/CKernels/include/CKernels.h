@@ -26,7 +26,14 @@ typedef struct ck_epilogue {
     float lo;
     float hi;
     int accumulate;
+    /// Applied after the biases, before the clamp: one of the CK_ACT_ values.
+    int activation;
 } ck_epilogue;
+
+#define CK_ACT_NONE 0
+#define CK_ACT_TANH 1
+/// GELU in its exact (erf) form: 0.5 * x * (1 + erf(x / sqrt 2)).
+#define CK_ACT_GELU 2
 
 /// Floats needed to pack an M x K matrix as the A operand (rows padded to CK_MR).
 size_t ck_packed_a_count(long m, long k);

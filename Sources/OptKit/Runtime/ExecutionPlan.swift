@@ -90,6 +90,15 @@ struct ExecutionPlan {
         }
         var index = 0
         while index < entries.count {
+            if let fusable = entries[index].kernel as? any EpilogueFusable,
+                let value = entries[index].outputs.first, !value.isEmpty, !graphOutputs.contains(value),
+                readers[value] == 2, let gelu = geluPattern(reading: value, readers: readers),
+                let fused = fusable.fusing(.activation(.gelu)) {
+                entries[index].kernel = fused
+                entries[index].outputs = [gelu.output]
+                for position in gelu.entries.sorted(by: >) { entries.remove(at: position) }
+                continue
+            }
             guard let fusable = entries[index].kernel as? any EpilogueFusable,
                 let value = entries[index].outputs.first, !value.isEmpty,
                 entries[index].outputs.dropFirst().allSatisfy(\.isEmpty),
@@ -125,6 +134,11 @@ struct ExecutionPlan {
         switch node.opType {
         case "Relu":
             return .clamp(lower: 0, upper: .infinity)
+        case "Tanh":
+            return .activation(.tanh)
+        case "Gelu":
+            guard (try? attributes.string("approximate", default: "none")) == "none" else { return nil }
+            return .activation(.gelu)
         case "Clip":
             if opset(for: node.domain) < 11 {
                 guard let lower = try? attributes.float("min", default: -.greatestFiniteMagnitude),
@@ -158,6 +172,41 @@ struct ExecutionPlan {
         default:
             return nil
         }
+    }
+
+    /// The exact GELU as exporters write it below opset 20, reading `x`:
+    /// Mul(Mul(x, Add(Erf(Div(x, sqrt 2)), 1)), 0.5). Returns the entries to remove and the
+    /// value the pattern produces, when every intermediate has a single reader and the
+    /// constants are the expected ones.
+    private func geluPattern(reading x: String, readers: [String: Int]) -> (entries: [Int], output: String)? {
+        func single(_ value: String) -> Int? {
+            guard readers[value] == 1, !graphOutputs.contains(value) else { return nil }
+            return entries.firstIndex { $0.inputs.contains(value) }
+        }
+        func isOp(_ index: Int, _ opType: String) -> Bool {
+            KernelRegistry.isDefaultDomain(entries[index].node.domain) && entries[index].node.opType == opType
+                && entries[index].inputs.count == 2 && entries[index].outputs.count == 1
+        }
+        /// The other operand of a binary entry, when it is a constant scalar close to `value`.
+        func constantOperand(_ index: Int, besides operand: String, near value: Float) -> Bool {
+            let inputs = entries[index].inputs
+            let other = inputs[0] == operand ? inputs[1] : inputs[0]
+            guard other != operand, let tensor = constants[other], tensor.dataType == .float, tensor.count == 1 else { return false }
+            return abs(tensor.pointer(Float.self)[0] - value) <= 1e-4 * abs(value)
+        }
+        let users = entries.indices.filter { entries[$0].inputs.contains(x) }
+        guard users.count == 2,
+            let div = users.first(where: { isOp($0, "Div") && entries[$0].inputs[0] == x }),
+            let outerMul = users.first(where: { isOp($0, "Mul") }),
+            constantOperand(div, besides: x, near: Float(2).squareRoot()),
+            let erf = single(entries[div].outputs[0]), entries[erf].node.opType == "Erf", entries[erf].inputs.count == 1,
+            let add = single(entries[erf].outputs[0]), isOp(add, "Add"),
+            constantOperand(add, besides: entries[erf].outputs[0], near: 1),
+            let mul = single(entries[add].outputs[0]), mul == outerMul,
+            let half = single(entries[mul].outputs[0]), isOp(half, "Mul"),
+            constantOperand(half, besides: entries[mul].outputs[0], near: 0.5)
+        else { return nil }
+        return ([div, erf, add, mul, half], entries[half].outputs[0])
     }
 
     private func isRead(_ value: String) -> Bool {

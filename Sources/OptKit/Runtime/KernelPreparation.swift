@@ -10,6 +10,9 @@ protocol ConstantSpecializable: Kernel {
 enum FusedEpilogue {
     /// Relu (`0...inf`) or Clip with constant bounds.
     case clamp(lower: Float, upper: Float)
+    /// Tanh, or GELU in its exact erf form (the Gelu op, or the Div/Erf/Add/Mul/Mul pattern
+    /// exporters write below opset 20).
+    case activation(GemmEpilogue.Activation)
     /// An inference BatchNormalization after a convolution: y = x * scale[c] + shift[c].
     case channelAffine(scale: [Float], shift: [Float])
     /// An Add of a constant that broadcasts along the output's channel or column axis; the

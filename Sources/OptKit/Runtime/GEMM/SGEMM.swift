@@ -13,6 +13,15 @@ struct GemmEpilogue: Sendable {
     var upper: Float = .infinity
     /// Add the product to what C already holds instead of overwriting it.
     var accumulate = false
+    /// A fused Tanh or GELU, applied after the biases and before the clamp.
+    var activation = Activation.none
+
+    enum Activation: Int32, Sendable {
+        case none = 0, tanh = 1, gelu = 2
+    }
+
+    /// Nothing but biases so far: a further step may still be appended.
+    var acceptsMore: Bool { activation == .none && lower == -.infinity && upper == .infinity }
 
     static let none = GemmEpilogue()
 
@@ -24,7 +33,7 @@ struct GemmEpilogue: Sendable {
         }
         return withOptional(rowBias) { row in
             withOptional(columnBias) { column in
-                var c = ck_epilogue(row_bias: row.map { $0 + rowBiasOffset }, col_bias: column, lo: lower, hi: upper, accumulate: accumulate ? 1 : 0)
+                var c = ck_epilogue(row_bias: row.map { $0 + rowBiasOffset }, col_bias: column, lo: lower, hi: upper, accumulate: accumulate ? 1 : 0, activation: activation.rawValue)
                 return body(&c)
             }
         }

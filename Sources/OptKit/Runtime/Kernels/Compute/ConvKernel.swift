@@ -62,6 +62,8 @@ struct ConvKernel: ConstantSpecializable, EpilogueFusable {
         case let .clamp(lower, upper):
             copy.lower = lower
             copy.upper = upper
+        case .activation:
+            return nil
         case let .channelAffine(scale, shift):
             guard scale.count == channels else { return nil }
             copy.weights = weights.scaled(by: scale)

@@ -42,12 +42,15 @@ struct GemmKernel: ConstantSpecializable, EpilogueFusable {
         var copy = self
         switch fused {
         case let .clamp(lower, upper):
-            guard epilogue.lower == -.infinity, epilogue.upper == .infinity else { return nil }
+            guard epilogue.acceptsMore else { return nil }
             copy.epilogue.lower = lower
             copy.epilogue.upper = upper
+        case .activation(let activation):
+            guard epilogue.acceptsMore else { return nil }
+            copy.epilogue.activation = activation
         case .addConstant(let bias):
             guard let packedB, bias.rank <= 2, bias.count == packedB.columns, bias.rank < 2 || bias.shape[0] == 1,
-                epilogue.lower == -.infinity, epilogue.upper == .infinity
+                epilogue.acceptsMore
             else { return nil }
             let values = bias.elements(Float.self)
             copy.epilogue.columnBias = epilogue.columnBias.map { zip($0, values).map { $0 + $1 } } ?? values

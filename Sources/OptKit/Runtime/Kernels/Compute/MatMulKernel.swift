@@ -28,13 +28,16 @@ struct MatMulKernel: ConstantSpecializable, EpilogueFusable {
         var copy = self
         switch fused {
         case let .clamp(lower, upper):
-            guard epilogue.lower == -.infinity, epilogue.upper == .infinity else { return nil }
+            guard epilogue.acceptsMore else { return nil }
             copy.epilogue.lower = lower
             copy.epilogue.upper = upper
+        case .activation(let activation):
+            guard epilogue.acceptsMore else { return nil }
+            copy.epilogue.activation = activation
         case .addConstant(let bias):
             // Only a bias along N that cannot change the output's shape: B's width is known.
             guard let bShape = constantBShape, bShape.count == 2, bias.rank == 1, bias.count == bShape[1],
-                epilogue.lower == -.infinity, epilogue.upper == .infinity
+                epilogue.acceptsMore
             else { return nil }
             let values = bias.elements(Float.self)
             copy.epilogue.columnBias = epilogue.columnBias.map { zip($0, values).map { $0 + $1 } } ?? values
