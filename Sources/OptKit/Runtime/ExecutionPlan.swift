@@ -112,6 +112,10 @@ struct ExecutionPlan {
             }
             entries[index].kernel = fused
             entries[index].outputs = [entries[consumer].outputs[0]]
+            if case .addTensor = epilogue {
+                let addInputs = entries[consumer].inputs
+                entries[index].inputs.append(addInputs[0] == value ? addInputs[1] : addInputs[0])
+            }
             entries.remove(at: consumer)
         }
     }
@@ -126,8 +130,21 @@ struct ExecutionPlan {
         if node.opType == "Add" {
             guard entry.inputs.count == 2 else { return nil }
             let otherName = entry.inputs[0] == value ? entry.inputs[1] : entry.inputs[0]
-            guard otherName != value, let other = constants[otherName], other.dataType == .float else { return nil }
-            return .addConstant(other)
+            guard otherName != value else { return nil }
+            if let other = constants[otherName] {
+                return other.dataType == .float ? .addConstant(other) : nil
+            }
+            // A residual: the other operand must exist before the producer of `value` runs.
+            guard let producer = entries.firstIndex(where: { $0.outputs.contains(value) }),
+                !entries[producer...].contains(where: { $0.outputs.contains(otherName) })
+            else { return nil }
+            return .addTensor(fallback: entry.kernel, outputFirst: entry.inputs[0] == value)
+        }
+        if node.opType == "Div" || node.opType == "Mul", entry.inputs.count == 2, entry.inputs[0] == value || node.opType == "Mul",
+            let factor = constants[entry.inputs[0] == value ? entry.inputs[1] : entry.inputs[0]],
+            factor.dataType == .float, factor.rank == 0 {
+            let scalar = factor.pointer(Float.self)[0]
+            return .scale(node.opType == "Div" ? 1 / scalar : scalar)
         }
         guard entry.inputs.first == value else { return nil }
         let attributes = ComputeAttributes(node)

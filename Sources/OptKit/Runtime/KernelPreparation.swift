@@ -18,6 +18,12 @@ enum FusedEpilogue {
     /// An Add of a constant that broadcasts along the output's channel or column axis; the
     /// kernel decides whether the shape fits it.
     case addConstant(Tensor)
+    /// A Div or Mul by a constant scalar: the product is scaled before any bias.
+    case scale(Float)
+    /// An Add of another computed value (a residual connection). The fused kernel reads that
+    /// value as an extra last input; when its shape is not the output's at run time, it runs
+    /// `fallback` (the Add's own kernel) on (output, value) in the original operand order.
+    case addTensor(fallback: any Kernel, outputFirst: Bool)
 }
 
 /// A kernel that can absorb a following element-wise step; nil when it cannot (for example

@@ -137,14 +137,14 @@ enum SGEMM {
         count: Int, m: Int, n: Int, k: Int,
         a: (Int) -> UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int,
         b: (Int) -> UnsafePointer<Float>, bRowStride: Int, bColumnStride: Int,
-        c: (Int) -> UnsafeMutablePointer<Float>, epilogue: GemmEpilogue, context: KernelContext
+        c: (Int) -> UnsafeMutablePointer<Float>, alpha: Float = 1, epilogue: GemmEpilogue, context: KernelContext
     ) {
         guard count > 0, m > 0, n > 0 else { return }
         if count == 1 || (count < context.threadCount && m * n * k >= parallelThreshold) {
             for entry in 0..<count {
                 product(m: m, n: n, k: k, a: .matrix(a(entry), rowStride: aRowStride, columnStride: aColumnStride),
                         b: .matrix(b(entry), rowStride: bRowStride, columnStride: bColumnStride),
-                        c: c(entry), ldc: n, epilogue: epilogue, context: context)
+                        c: c(entry), ldc: n, alpha: alpha, epilogue: epilogue, context: context)
             }
             return
         }
@@ -160,7 +160,7 @@ enum SGEMM {
                     for entry in range {
                         ck_pack_a(m, k, a(entry), aRowStride, aColumnStride, pa)
                         ck_pack_b(k, n, b(entry), bRowStride, bColumnStride, 0, n, pb)
-                        ck_gemm_packed(m, n, k, pa, pb, c(entry), n, 1, &ep, 0, m, 0, n)
+                        ck_gemm_packed(m, n, k, pa, pb, c(entry), n, alpha, &ep, 0, m, 0, n)
                     }
                 }
                 if threads == 1 { run(0, 0..<count) } else { context.parallelChunks(count, run) }

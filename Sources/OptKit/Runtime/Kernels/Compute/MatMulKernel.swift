@@ -9,6 +9,10 @@ struct MatMulKernel: ConstantSpecializable, EpilogueFusable {
     /// Shape of the constant right operand.
     var constantBShape: [Int]?
     var epilogue = GemmEpilogue.none
+    /// A fused scalar Div or Mul.
+    var alpha: Float = 1
+    /// A fused residual Add: its kernel, for shapes the accumulating epilogue cannot take.
+    var residual: (fallback: any Kernel, outputFirst: Bool)?
 
     init(node: Node) {
         attributes = ComputeAttributes(node)
@@ -41,6 +45,12 @@ struct MatMulKernel: ConstantSpecializable, EpilogueFusable {
             else { return nil }
             let values = bias.elements(Float.self)
             copy.epilogue.columnBias = epilogue.columnBias.map { zip($0, values).map { $0 + $1 } } ?? values
+        case .scale(let factor):
+            guard epilogue.acceptsMore, epilogue.columnBias == nil, residual == nil else { return nil }
+            copy.alpha *= factor
+        case let .addTensor(fallback, outputFirst):
+            guard epilogue.acceptsMore, residual == nil else { return nil }
+            copy.residual = (fallback, outputFirst)
         case .channelAffine:
             return nil
         }
@@ -48,6 +58,32 @@ struct MatMulKernel: ConstantSpecializable, EpilogueFusable {
     }
 
     func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {
+        guard let residual else { return try product(inputs, context) }
+        guard inputs.count == 3, let addend = inputs[2] else { throw attributes.input("fused residual Add lost its operand") }
+        let y = try product(Array(inputs.prefix(2)), context, accumulating: addend)
+        if y.accumulated { return [y.tensor] }
+        return try residual.fallback.run(residual.outputFirst ? [y.tensor, addend] : [addend, y.tensor], context)
+    }
+
+    /// The product; with `accumulating` of the output's shape, the sum of both (`accumulated`).
+    private func product(
+        _ inputs: [Tensor?], _ context: KernelContext, accumulating addend: Tensor
+    ) throws(EngineError) -> (tensor: Tensor, accumulated: Bool) {
+        var accumulated = false
+        let y = try product(inputs, context) { shape, pointer in
+            guard addend.dataType == .float, addend.shape == shape else { return false }
+            pointer.update(from: addend.pointer(Float.self), count: addend.count)
+            accumulated = true
+            return true
+        }
+        return (y[0], accumulated)
+    }
+
+    /// `prefill` may write the output first and return true to have the product added to it.
+    private func product(
+        _ inputs: [Tensor?], _ context: KernelContext,
+        prefill: (_ shape: [Int], UnsafeMutablePointer<Float>) -> Bool = { _, _ in false }
+    ) throws(EngineError) -> [Tensor] {
         guard inputs.count == 2, let a = inputs[0], let b = inputs[1] else {
             throw attributes.input("MatMul takes two inputs")
         }
@@ -71,10 +107,12 @@ struct MatMulKernel: ConstantSpecializable, EpilogueFusable {
         let y = context.allocate(.float, outShape)
         let batchCount = batch.reduce(1, *)
         let pa = a.pointer(Float.self), py = y.pointer(Float.self)
+        var epilogue = self.epilogue
+        epilogue.accumulate = prefill(outShape, py)
         if let packedB, b.rank <= 2 {
             // Every row of every batch entry times the same matrix: one tall product.
             SGEMM.product(m: batchCount * m, n: n, k: k, a: .matrix(pa, rowStride: k, columnStride: 1),
-                          b: .packed(packedB.pointer), c: py, ldc: n, epilogue: epilogue, context: context)
+                          b: .packed(packedB.pointer), c: py, ldc: n, alpha: alpha, epilogue: epilogue, context: context)
             return [y]
         }
         let pb = b.pointer(Float.self)
@@ -85,7 +123,7 @@ struct MatMulKernel: ConstantSpecializable, EpilogueFusable {
             count: batchCount, m: m, n: n, k: k,
             a: { UnsafePointer(pa + aOffsets[$0]) }, aRowStride: k, aColumnStride: 1,
             b: { UnsafePointer(pb + bOffsets[$0]) }, bRowStride: n, bColumnStride: 1,
-            c: { py + $0 * m * n }, epilogue: epilogue, context: context)
+            c: { py + $0 * m * n }, alpha: alpha, epilogue: epilogue, context: context)
         return [y]
     }
 }
