@@ -46,6 +46,8 @@ let package = Package(
         .testTarget(name: "OptKitTests", dependencies: ["OptKit"]),
         .testTarget(name: "OptServeTests", dependencies: ["OptServe"]),
         .testTarget(name: "optctlTests", dependencies: ["OptKit"]),
+        /// ONNX's backend test cases and the onnxruntime cross-check on Examples/ (docs/conformance.md).
+        .testTarget(name: "ConformanceTests", dependencies: ["OptKit"]),
     ],
     swiftLanguageModes: [.v6]
 )
