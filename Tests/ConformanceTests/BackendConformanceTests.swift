@@ -28,6 +28,8 @@ struct BackendConformanceTests {
 
         let sources = ConformanceSource.all()
         var results = ConformanceResults()
+        CrashNote.install()
+        defer { CrashNote.uninstall() }
         for source in sources {
             guard source.exists else {
                 let message = "source \(source.name) not found at \(source.directory.path) (\(source.remedy))"
@@ -39,6 +41,7 @@ struct BackendConformanceTests {
             var cases = try source.cases()
             if let filter { cases = cases.filter { $0.name.contains(filter) } }
             for testCase in cases {
+                CrashNote.set(testCase.id)
                 results.record(testCase, runCase(testCase, threads: threads))
             }
             print(results.summaryLine(label: "conformance [\(source.name)]", source: source.name))
