@@ -2,14 +2,15 @@ import OptKit
 
 /// Why a case was skipped rather than run. Only "the engine cannot do this" is a skip: an op
 /// without a kernel (subgraph ops such as If, Loop and Scan among them), an attribute
-/// configuration a kernel declines when the graph is prepared, or element types outside what
-/// the engine computes. Anything else that goes wrong is a failure.
+/// configuration a kernel declines when the graph is prepared, graph inputs or outputs of
+/// element types the engine does not compute, or values that are not tensors (sequences,
+/// optionals, maps). Anything else that goes wrong is a failure.
 struct SkipReason: Sendable, Hashable {
     enum Category: String, Sendable, CaseIterable {
         case unsupportedOp = "unsupported op"
         case unsupportedAttribute = "unsupported attribute"
         case elementType = "element type"
-        case notLoadable = "not loadable"
+        case nonTensorValue = "non-tensor value"
     }
 
     var category: Category
@@ -24,10 +25,16 @@ struct SkipReason: Sendable, Hashable {
         self.detail = detail
     }
 
-    static func elementType(_ dataType: DataType, value: String) -> SkipReason {
+    static func elementType(_ dataType: DataType, kind: String, value: String) -> SkipReason {
         SkipReason(
             category: .elementType, key: dataType.description,
-            detail: "value '\(value)' has element type \(dataType), which the engine does not compute")
+            detail: "graph \(kind) '\(value)' has element type \(dataType), which the engine does not compute")
+    }
+
+    static func nonTensor(kind: String, value: String) -> SkipReason {
+        SkipReason(
+            category: .nonTensorValue, key: kind,
+            detail: "graph \(kind) '\(value)' is a sequence, optional or map, not a tensor")
     }
 
     /// The skip an engine error stands for, or nil when the error is a failure.
@@ -39,18 +46,6 @@ struct SkipReason: Sendable, Hashable {
         case let .unsupportedAttribute(node, attribute, _):
             let opType = graph.nodes.first { $0.displayName == node }?.opType ?? node
             self.init(category: .unsupportedAttribute, key: "\(opType).\(attribute)", detail: error.description)
-        default:
-            return nil
-        }
-    }
-
-    /// The skip a loader error stands for (an element type or a value kind the loader does not
-    /// read), or nil when the error is a failure.
-    init?(loading error: ModelError) {
-        switch error {
-        case let .unsupportedDataType(name, dataType):
-            let type = DataType(rawValue: dataType)?.description ?? "type \(dataType)"
-            self.init(category: .elementType, key: type, detail: "'\(name)': \(error)")
         default:
             return nil
         }
