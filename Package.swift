@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         /// GNU readline for `optctl shell` (libreadline-dev).
@@ -28,6 +29,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -43,9 +45,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "OptKitTests", dependencies: ["OptKit"]),
+        .testTarget(
+            name: "OptKitTests",
+            dependencies: ["OptKit", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "OptServeTests", dependencies: ["OptServe"]),
-        .testTarget(name: "optctlTests", dependencies: ["OptKit"]),
+        /// End-to-end tests: they run the built `optctl` binary (hence the dependency).
+        .testTarget(
+            name: "optctlTests",
+            dependencies: ["optctl", "OptKit", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         /// ONNX's backend test cases and the onnxruntime cross-check on Examples/ (docs/conformance.md).
         .testTarget(name: "ConformanceTests", dependencies: ["OptKit"]),
     ],

@@ -1,0 +1,46 @@
+import ArgumentParser
+import OptKit
+
+struct SessionsShowCommand: PlatformCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show one session with its measured results.")
+
+    @Argument(help: ArgumentHelp("The session id.", valueName: "id"))
+    var id: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func execute(platform: Platform, output: Output) async throws {
+        let session = try await platform.sessions.session(id: id)
+        if output.json {
+            output.printJSON(session)
+            return
+        }
+        var rows: [(String, String)] = [
+            ("Session", session.id),
+            ("Model", "\(session.modelName) (\(session.modelID))"),
+            ("Status", output.style.status(session.status) + (session.cancelRequested ? " (cancel requested)" : "")),
+            ("Progress", Formatting.percent(session.progressPercentage) + (session.currentStep.map { " - \($0)" } ?? "")),
+            ("Techniques", session.techniques.joined(separator: ", ")),
+            ("Owner", session.owner),
+            ("Size reduction", Formatting.percent(session.sizeReductionPercent)),
+            ("Speed improvement", Formatting.percent(session.speedImprovementPercent)),
+            ("Accuracy retention", Formatting.percent(session.accuracyRetentionPercent)),
+            ("Created", Formatting.utc(session.createdAt)),
+            ("Updated", Formatting.utc(session.updatedAt)),
+            ("Completed", session.completedAt.map(Formatting.utc) ?? "-"),
+        ]
+        if let type = session.errorType { rows.append(("Error type", type.rawValue)) }
+        if let message = session.errorMessage { rows.append(("Error", message)) }
+        let width = rows.map(\.0.count).max() ?? 0
+        for (label, value) in rows {
+            output.line(output.style.bold(label.padding(toLength: width, withPad: " ", startingAt: 0)) + "  " + value)
+        }
+        if let results = session.results {
+            output.line()
+            output.line(output.style.bold("Results"))
+            output.line(JSONCoding.string(results, pretty: true))
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import OptKit
+
+@main
+struct Optctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "optctl",
+        abstract: "Make neural-network models for robots smaller and faster, with measured numbers.",
+        discussion: """
+            Every command works on one home folder holding the SQLite store (--home, $OPTCTL_HOME, \
+            $XDG_DATA_HOME/optctl or ~/.local/share/optctl). With --json, commands print stable \
+            snake_case JSON (docs/json.md). Exit codes: 0 success, 1 failure, 3 conflict, 4 not found, \
+            5 criteria not met, 64 invalid usage, 65 malformed input, 130 cancelled.
+            """,
+        version: OptKitVersion.string,
+        subcommands: [
+            StatsCommand.self,
+            SessionsCommand.self,
+            ConfigCommand.self,
+            ModelsCommand.self,
+            ShellCommand.self,
+        ])
+}

@@ -1,2 +1,0 @@
-import OptKit
-print(OptKitVersion.string)

@@ -1,0 +1,37 @@
+import Foundation
+import OptKit
+import Testing
+
+@Suite struct ModelsCommandTests {
+    @Test func addThenListAndDeduplicateBySHA256() throws {
+        let directory = try TemporaryDirectory()
+        let optctl = Optctl(home: directory.url.appendingPathComponent("home"))
+        let model = try directory.write("pretend onnx bytes", to: "policy.onnx")
+        let copy = try directory.write("pretend onnx bytes", to: "policy-copy.onnx")
+
+        let added = try optctl.run(["models", "add", model, "--name", "arm policy", "--json"])
+        #expect(added.status == 0)
+        let record = try added.json()
+        #expect(record["name"] == .string("arm policy") && record["bytes"] == .number(18) && record["format"] == .string("onnx"))
+        let id = record["model_id"]?.stringValue ?? ""
+
+        let again = try optctl.run(["models", "add", copy])
+        #expect(again.status == 0)
+        #expect(again.stdout == "Already registered as \(id) (arm policy); same sha256.\n")
+
+        let listed = try optctl.run(["models", "list", "--json"]).json()
+        guard case .array(let models)? = listed["models"] else { Issue.record("no models"); return }
+        #expect(models.count == 1 && models.first?["path"] == .string(model))
+        #expect(try optctl.run(["stats", "--json"]).json()["total_models"] == .number(1))
+        #expect(try optctl.run(["models", "list", "--quiet"]).stdout == id + "\n")
+    }
+
+    @Test func aFileThatIsNotOnnxIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let optctl = Optctl(home: directory.url.appendingPathComponent("home"))
+        let notes = try directory.write("hello", to: "notes.txt")
+        let result = try optctl.run(["models", "add", notes])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("not an ONNX model"))
+    }
+}
