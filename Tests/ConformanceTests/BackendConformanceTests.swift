@@ -1,6 +1,3 @@
-import Foundation
-import Testing
-
 // ONNX's own backend test cases, from both sources (see `ConformanceSource.all()` and
 // docs/conformance.md). One test runs every case and collects the outcomes, so ~2,800 cases
 // give a readable log: a summary line, skip counts by reason, and one recorded issue per
@@ -12,7 +9,11 @@ import Testing
 //                                       paths run too)
 // - OPTCTL_CONFORMANCE_REQUIRE_ALL=1    an absent source is a failure, not a skipped source
 // - OPTCTL_ONNX_NODE_TESTS, OPTCTL_LIBONNX_TESTDATA, OPTCTL_CONFORMANCE_REPORT: locations
-// (Plain comments: Swift Testing repeats a suite's doc comment under every failure.)
+// (Kept away from the @Suite line: Swift Testing repeats the comment there under every failure.)
+
+import Foundation
+import Testing
+
 @Suite("ONNX backend conformance")
 struct BackendConformanceTests {
     /// Failures recorded one by one; past this many the rest are summed up in one issue

@@ -1,3 +1,4 @@
+import Foundation
 import OptKit
 
 /// Tolerances of a comparison, with numpy's `assert_allclose` meaning:
@@ -46,7 +47,7 @@ func mismatch(actual: Tensor, expected: Tensor, tolerance: Tolerance) -> String?
             // infinity would allow any value, as inf <= inf.
             if difference <= allowed && a.isFinite && e.isFinite { continue }
             if difference.isFinite { largest = max(largest, difference) }
-            problem = "got \(got.text(index)), expected \(want.text(index)) (|diff| \(difference) > \(allowed))"
+            problem = "got \(got.text(index)), expected \(want.text(index)) (|diff| \(short(difference)) > \(short(allowed)))"
         } else {
             if got.bits(index) == want.bits(index) { continue }
             problem = "got \(got.text(index)), expected \(want.text(index))"
@@ -57,8 +58,13 @@ func mismatch(actual: Tensor, expected: Tensor, tolerance: Tolerance) -> String?
     guard let first else { return nil }
     let position = multiIndex(first.index, shape: expected.shape)
     var message = "\(differing) of \(expected.count) elements differ (\(tolerance)); first at \(position): \(first.message)"
-    if largest > 0 { message += "; largest |diff| \(largest)" }
+    if largest > 0 { message += "; largest |diff| \(short(largest))" }
     return message
+}
+
+/// Three significant digits, for differences and tolerances in messages.
+private func short(_ value: Double) -> String {
+    String(format: "%.3g", value)
 }
 
 /// The index of element `flat` in a row-major tensor of `shape`.
@@ -93,7 +99,8 @@ struct ElementReader {
         switch tensor.dataType {
         case .float:
             let p = raw.assumingMemoryBound(to: Float.self)
-            parts = floating { Double(p[$0]) }
+            // Printed as Float: shortest digits that identify the fp32 value.
+            parts = (true, { Double(p[$0]) }, { UInt64(p[$0].bitPattern) }, { "\(p[$0])" })
         case .double:
             let p = raw.assumingMemoryBound(to: Double.self)
             parts = floating { p[$0] }
