@@ -62,8 +62,22 @@ func mismatch(actual: Tensor, expected: Tensor, tolerance: Tolerance) -> String?
     return message
 }
 
+/// The largest |actual - expected| over finite element pairs of two floating-point tensors of
+/// the same type and shape; nil when they cannot be compared that way.
+func largestDifference(actual: Tensor, expected: Tensor) -> Double? {
+    guard actual.dataType == expected.dataType, actual.shape == expected.shape,
+        let got = ElementReader(actual), let want = ElementReader(expected), got.isFloatingPoint
+    else { return nil }
+    var largest = 0.0
+    for index in 0..<expected.count {
+        let difference = abs(got.double(index) - want.double(index))
+        if difference.isFinite { largest = max(largest, difference) }
+    }
+    return largest
+}
+
 /// Three significant digits, for differences and tolerances in messages.
-private func short(_ value: Double) -> String {
+func short(_ value: Double) -> String {
     String(format: "%.3g", value)
 }
 
