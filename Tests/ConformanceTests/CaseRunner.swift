@@ -4,7 +4,7 @@ import OptKit
 /// What happened to one case.
 enum CaseOutcome: Sendable {
     case passed
-    /// The engine or the loader cannot run this case; not a failure (see `SkipReason`).
+    /// The engine cannot run this case; not a failure (see `SkipReason`).
     case skipped(SkipReason)
     /// A wrong result or an unexpected error, with the first mismatch or the error.
     case failed(String)
@@ -96,8 +96,8 @@ private struct EarlyOutcome: Error {
 }
 
 /// Reads the input_K.pb (or output_K.pb) files of a data set and names each tensor after the
-/// K-th graph input (output): ONNX's runner feeds by position, and some files (PyTorch-converted
-/// cases) carry no name or a different one.
+/// K-th graph input (output): ONNX's runner feeds by position, and the PyTorch cases' files
+/// carry no name at all.
 private func readTensors(
     in dataSet: URL, prefix: String, values: [ValueInfo]
 ) throws(EarlyOutcome) -> [(name: String, tensor: Tensor)] {
