@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "optctl",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "optctl", targets: ["optctl"]),
         .library(name: "OptKit", targets: ["OptKit"]),
@@ -43,11 +43,16 @@ let package = Package(
                 "OptServe",
                 "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "OptKitTests",
-            dependencies: ["OptKit", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "OptKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "OptServeTests", dependencies: ["OptServe"]),
         /// End-to-end tests: they run the built `optctl` binary (hence the dependency).

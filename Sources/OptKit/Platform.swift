@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Where the platform keeps its data and who is acting.
 public struct PlatformConfiguration: Sendable {
@@ -47,10 +48,10 @@ public struct Platform: Sendable {
     public static let databaseFileName = "optctl.sqlite"
 
     /// Opens the home folder (creating it if needed) and its database.
-    public init(configuration: PlatformConfiguration) throws {
+    public init(configuration: PlatformConfiguration, logger: Logger = Logger(label: "optctl")) throws {
         try Self.prepareHome(configuration.home)
         let path = configuration.home.appendingPathComponent(Self.databaseFileName).path
-        self.init(configuration: configuration, database: try AppDatabase.open(path: path))
+        self.init(configuration: configuration, database: try AppDatabase.open(path: path, logger: logger))
     }
 
     /// A platform over an already opened database (tests use an in-memory one).

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Logging
 import OptKit
 
 @main
@@ -20,4 +22,16 @@ struct Optctl: AsyncParsableCommand {
             ModelsCommand.self,
             ShellCommand.self,
         ])
+
+    /// Log lines go to stderr so they never mix with results on stdout. The level comes from
+    /// $OPTCTL_LOG_LEVEL (trace … critical); the default shows notices such as a schema upgrade.
+    static func main() async {
+        let level = ProcessInfo.processInfo.environment["OPTCTL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .notice
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        await main(nil)
+    }
 }

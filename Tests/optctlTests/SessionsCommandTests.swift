@@ -94,3 +94,27 @@ import Testing
         #expect(try result.json()["error"] == .string("not_found"))
     }
 }
+
+@Suite struct ColourTests {
+    /// Runs `optctl ARGS` on a pseudo-terminal (`script`), as a person at a terminal would.
+    func runOnTerminal(_ arguments: String, home: URL, noColor: Bool) throws -> String {
+        var environment = ["TERM": "xterm"]
+        if noColor { environment["NO_COLOR"] = "1" }
+        let command = "env \(noColor ? "" : "-u NO_COLOR ")\(Optctl.binary.path) \(arguments) --home \(home.path)"
+        return try Optctl.execute(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"], environment: environment).stdout
+    }
+
+    @Test func colourOnATerminalOnlyAndNeverWithNoColor() throws {
+        let directory = try TemporaryDirectory()
+        let home = directory.url.appendingPathComponent("home")
+        let onTerminal = try runOnTerminal("models list", home: home, noColor: false)
+        #expect(onTerminal.contains("No models registered"))
+        _ = try directory.write("bytes", to: "p.onnx")
+        try Optctl(home: home).run(["models", "add", directory.path("p.onnx")])
+
+        #expect(try runOnTerminal("models list", home: home, noColor: false).contains("\u{1B}[1m"))
+        #expect(!(try runOnTerminal("models list", home: home, noColor: true).contains("\u{1B}[")))
+        let piped = try Optctl(home: home).run(["models", "list"], environment: ["NO_COLOR": ""]).stdout
+        #expect(!piped.contains("\u{1B}[") && piped.hasPrefix("MODEL"))
+    }
+}

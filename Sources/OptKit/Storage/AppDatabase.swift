@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 
 /// The SQLite database behind the embedded stores: one file, WAL mode, migrated on open.
 ///
@@ -10,17 +11,22 @@ public struct AppDatabase: Sendable {
     public let writer: any DatabaseWriter
     static let busyTimeout: TimeInterval = 5
 
-    /// Wraps an opened database and brings its schema up to date.
-    public init(_ writer: any DatabaseWriter) throws {
+    /// Wraps an opened database and brings its schema up to date, logging any upgrade.
+    public init(_ writer: any DatabaseWriter, logger: Logger = Logger(label: "optctl.storage")) throws {
         self.writer = writer
+        let before = try writer.read { try Self.migrator.appliedIdentifiers($0) }
         try Self.migrator.migrate(writer)
+        let applied = Self.migrator.migrations.filter { !before.contains($0) }
+        if !before.isEmpty, !applied.isEmpty {
+            logger.notice("upgraded the database schema", metadata: ["migrations": .string(applied.joined(separator: ", "))])
+        }
     }
 
     /// Opens (creating if needed) the database file at `path`.
     ///
     /// Refuses, without writing to it, a file that is not an SQLite database or whose schema
     /// was written by a newer optctl.
-    public static func open(path: String) throws -> AppDatabase {
+    public static func open(path: String, logger: Logger = Logger(label: "optctl.storage")) throws -> AppDatabase {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw StoreFailure(message: "\(path) is a directory, expected the optctl database file")
@@ -41,7 +47,7 @@ public struct AppDatabase: Sendable {
             if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
                 throw StoreFailure(message: "\(path) was written by a newer optctl; upgrade optctl to use it")
             }
-            return try AppDatabase(pool)
+            return try AppDatabase(pool, logger: logger)
         } catch let failure as StoreFailure {
             throw failure
         } catch {

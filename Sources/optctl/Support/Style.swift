@@ -5,10 +5,11 @@ import OptKit
 struct Style: Sendable {
     let enabled: Bool
 
-    /// Colour only on a terminal, never when NO_COLOR is set (no-color.org) or TERM is dumb.
+    /// Colour only on a terminal, never when NO_COLOR is set and non-empty (no-color.org) or
+    /// TERM is dumb.
     static func terminalWantsColor(fileDescriptor: Int32) -> Bool {
         let environment = ProcessInfo.processInfo.environment
-        if environment["NO_COLOR"] != nil { return false }
+        if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
         if environment["TERM"] == "dumb" { return false }
         return isatty(fileDescriptor) == 1
     }

@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import InMemoryLogging
+import Logging
 @testable import OptKit
 import Testing
 
@@ -11,7 +13,10 @@ import Testing
         let path = directory.path("old.sqlite")
         try writeFirstSchemaDatabase(at: path)
 
-        let database = try AppDatabase.open(path: path)
+        let logs = InMemoryLogHandler()
+        let database = try AppDatabase.open(path: path, logger: Logger(label: "test") { _ in logs })
+        #expect(logs.entries.map(\.message.description) == ["upgraded the database schema"])
+        #expect(logs.entries.first?.metadata["migrations"] == "v2-events-cancel-mark, v3-dashboard-counters")
         let applied = try await database.writer.read { try AppDatabase.migrator.appliedIdentifiers($0) }
         #expect(applied == Set(AppDatabase.migrator.migrations))
 
