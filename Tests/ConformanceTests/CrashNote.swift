@@ -10,7 +10,7 @@ import Darwin
 ///
 /// The handler writes a preformatted line (async-signal-safe: `write` of a fixed buffer), puts
 /// back the handler that was there before (the Swift runtime's backtracer) and returns; the
-/// faulting instruction runs again and the previous handler reports the crash as usual.
+/// previous handler then reports the crash as usual.
 enum CrashNote {
     private static let signals: [Int32] = [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT]
     private static let capacity = 1024
@@ -59,5 +59,10 @@ enum CrashNote {
         for (index, candidate) in CrashNote.signals.enumerated() where candidate == signal {
             sigaction(signal, CrashNote.previous + index, nil)
         }
+        // abort() would reset SIGABRT to the default action if this handler returned, and the
+        // backtracer would never run; raising it again delivers it to the restored handler as
+        // soon as this one returns. Faults (SIGILL, SIGSEGV, …) need nothing: the faulting
+        // instruction runs again.
+        if signal == SIGABRT { raise(signal) }
     }
 }
