@@ -18,10 +18,12 @@ import Testing
         let platform = try makePlatform(in: directory)
         let running = try await create(platform, holder: deadHolder, running: true)
         let pending = try await create(platform, holder: deadHolder, running: false)
+        // An explicit expiry keeps the test independent of how long the steps above took.
+        let expiry = Date().addingTimeInterval(600)
+        _ = try await platform.sessions.renewLease(holder: deadHolder, sessions: [running.id, pending.id], until: expiry)
 
         #expect(try await platform.sessions.recoverAbandoned(now: Date()).isEmpty)  // lease still valid
-        let later = Date().addingTimeInterval(LeaseHolder.duration + 1)
-        let recovered = try await platform.sessions.recoverAbandoned(now: later)
+        let recovered = try await platform.sessions.recoverAbandoned(now: expiry.addingTimeInterval(1))
         #expect(Set(recovered.map(\.id)) == [running.id, pending.id])
         let stored = try await platform.sessions.session(id: running.id)
         #expect(stored.status == .failed && stored.errorType == .interrupted)
