@@ -29,9 +29,12 @@ let package = Package(
             path: "Sources/CReadline",
             providers: [.apt(["libreadline-dev"])]
         ),
+        /// SIMD GEMM micro-kernels (AVX-512, AVX2, portable) chosen at run time; see Runtime/GEMM.
+        .target(name: "CKernels"),
         .target(
             name: "OptKit",
             dependencies: [
+                "CKernels",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -62,6 +65,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        /// Times one model on the engine (scripts/bench-engine); `optctl bench` shares its code.
+        .executableTarget(name: "engine-bench", dependencies: ["OptKit"]),
         .testTarget(
             name: "OptKitTests",
             dependencies: [
