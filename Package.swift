@@ -97,6 +97,8 @@ let package = Package(
             name: "optctlTests",
             dependencies: ["optctl", "OptKit", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        /// ONNX's backend test cases and the onnxruntime cross-check on Examples/ (docs/conformance.md).
+        .testTarget(name: "ConformanceTests", dependencies: ["OptKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

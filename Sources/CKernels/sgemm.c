@@ -101,82 +101,11 @@ void ck_pack_b(long k, long n, const float *b, long rs, long cs, long n0, long n
 static void im2col_generic(IM2COL_PARAMS) { IM2COL_BODY }
 static T256 void im2col_avx2(IM2COL_PARAMS) { IM2COL_BODY }
 
-/// Loads up to 16 outputs of one input row, `count` outputs apart by `stride` (1 or 2)
-/// starting at input column `ix`; columns outside [0, width) read as zero.
-INLINE T512 __m512 row_segment512(const float *row, long ix, long width, int count, long stride) {
-    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    __m512i first = _mm512_add_epi32(lane, _mm512_set1_epi32((int)ix));
-    __m512i vw = _mm512_set1_epi32((int)width);
-    __mmask16 inside0 = _mm512_cmpge_epi32_mask(first, _mm512_setzero_si512()) & _mm512_cmplt_epi32_mask(first, vw);
-    if (stride == 1) {
-        inside0 &= (__mmask16)((1u << count) - 1);
-        return _mm512_maskz_loadu_ps(inside0, row + ix);
-    }
-    __m512i second = _mm512_add_epi32(first, _mm512_set1_epi32(16));
-    __mmask16 inside1 = _mm512_cmpge_epi32_mask(second, _mm512_setzero_si512()) & _mm512_cmplt_epi32_mask(second, vw);
-    int span = 2 * count - 1;
-    inside0 &= (__mmask16)(span >= 16 ? 0xFFFF : (1u << span) - 1);
-    inside1 &= (__mmask16)(span <= 16 ? 0 : (1u << (span - 16)) - 1);
-    __m512 lo = _mm512_maskz_loadu_ps(inside0, row + ix);
-    __m512 hi = _mm512_maskz_loadu_ps(inside1, row + ix + 16);
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    return _mm512_permutex2var_ps(lo, even, hi);
-}
-
-/// AVX-512 im2col for unit-dilation rows with horizontal stride 1 or 2 and output rows of at
-/// least 8 pixels: each panel splits into runs of pixels on one output row, and each run of
-/// each kernel tap is one or two contiguous (masked) loads instead of a gather.
-static T512 void im2col_rows512(IM2COL_PARAMS) {
-    long total = out_h * out_w;
-    if (n1 > total) n1 = total;
-    long rows = channels * kernel_h * kernel_w;
-    for (long q = n0; q < n1; q += CK_NR) {
-        float *panel = dst + ((q - n0) / CK_NR) * rows * CK_NR;
-        long cnt = n1 - q < CK_NR ? n1 - q : CK_NR;
-        // Runs of at most 16 pixels on one output row: (first column in the panel, length, oy, ox).
-        int run_j[8], run_len[8];
-        long run_oy[8], run_ox[8];
-        int runs = 0;
-        for (long j = 0; j < cnt;) {
-            long pix = q + j, oy = pix / out_w, ox = pix % out_w;
-            long len = out_w - ox;
-            if (len > cnt - j) len = cnt - j;
-            if (len > 16) len = 16;
-            run_j[runs] = (int)j; run_len[runs] = (int)len; run_oy[runs] = oy; run_ox[runs] = ox;
-            runs++;
-            j += len;
-        }
-        long r = 0;
-        for (long ch = 0; ch < channels; ch++) {
-            const float *plane = x + ch * height * width;
-            for (long ky = 0; ky < kernel_h; ky++) {
-                for (long kx = 0; kx < kernel_w; kx++, r++) {
-                    float *row = panel + r * CK_NR;
-                    _mm512_storeu_ps(row, _mm512_setzero_ps());
-                    _mm512_storeu_ps(row + 16, _mm512_setzero_ps());
-                    for (int k = 0; k < runs; k++) {
-                        long iy = run_oy[k] * stride_h - pad_top + ky * dilation_h;
-                        if (iy < 0 || iy >= height) continue;
-                        long ix = run_ox[k] * stride_w - pad_left + kx;
-                        __m512 v = row_segment512(plane + iy * width, ix, width, run_len[k], stride_w);
-                        _mm512_mask_storeu_ps(row + run_j[k], (__mmask16)((1u << run_len[k]) - 1), v);
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// AVX-512: each row of a panel is two masked gathers of 16 pixels; the per-pixel input
 /// coordinates are computed once per panel and shifted per kernel tap.
 static T512 void im2col_avx512(IM2COL_PARAMS) {
     long total = out_h * out_w;
     if (n1 > total) n1 = total;
-    if (out_w >= 8 && dilation_w == 1 && (stride_w == 1 || stride_w == 2) && width < 0x7FFFFFF0) {
-        im2col_rows512(x, channels, height, width, kernel_h, kernel_w, stride_h, stride_w,
-                       dilation_h, dilation_w, pad_top, pad_left, out_h, out_w, n0, n1, dst);
-        return;
-    }
     if (height * width >= 0x7FFFFFFF) {
         im2col_generic(x, channels, height, width, kernel_h, kernel_w, stride_h, stride_w,
                        dilation_h, dilation_w, pad_top, pad_left, out_h, out_w, n0, n1, dst);

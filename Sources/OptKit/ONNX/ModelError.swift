@@ -31,18 +31,15 @@ public enum ModelError: Error, Equatable, Sendable {
     /// Writing the file failed; the destination is left as it was.
     case writeFailed(path: String, reason: String)
 
-    /// How callers classify the error (docs/contracts.md): a missing file (exit 4), malformed
-    /// model data (exit 65, error_type `invalid_model`), or an I/O failure (exit 1).
-    public enum Kind: Sendable {
-        case notFound, invalidModel, io
-    }
-
-    public var kind: Kind {
+    /// How callers classify the error (docs/contracts.md): a missing file is not found
+    /// (exit 4), malformed model data is malformed input (exit 65, error_type `invalid_model`),
+    /// a failed read or write is an I/O failure (exit 1).
+    public var kind: ErrorKind {
         switch self {
         case .fileNotFound: .notFound
         case .unreadable, .writeFailed: .io
         case .truncated, .notONNX, .invalidModel, .invalidTensor, .externalData, .cyclicGraph,
-             .duplicateOutput, .unencodableAttribute: .invalidModel
+             .duplicateOutput, .unencodableAttribute: .malformedInput
         }
     }
 

@@ -113,7 +113,7 @@ struct BadModelTests {
         }
         #expect(ModelError.cyclicGraph(node: "conv1").localizedDescription == "the graph has a cycle through node 'conv1'")
         #expect(ModelError.fileNotFound(path: "m.onnx").kind == .notFound)
-        #expect(ModelError.truncated(source: "m.onnx").kind == .invalidModel)
+        #expect(ModelError.truncated(source: "m.onnx").kind == .malformedInput)
         #expect(ModelError.writeFailed(path: "m.onnx", reason: "disk full").kind == .io)
     }
 }

@@ -86,8 +86,9 @@ enum SGEMM {
     @discardableResult
     static func forceInstructionSet(_ level: Int) -> Int { Int(ck_set_isa(Int32(level))) }
 
-    /// Below this many multiply-adds a product runs on one thread: waking a worker costs more.
-    static let parallelThreshold = 48 * 1024
+    /// Below this many multiply-adds a product runs on one thread: waking a worker and waiting
+    /// for it costs more (the MLP's 256 x 256 layers, about 1 µs each, measured slower split).
+    static let parallelThreshold = 192 * 1024
 
     /// C (m x n, leading dimension ldc) = alpha * A (m x k) * B (k x n), then the epilogue.
     static func product(
