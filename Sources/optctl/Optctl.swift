@@ -20,6 +20,8 @@ struct Optctl: AsyncParsableCommand {
             RunCommand.self,
             TechniquesCommand.self,
             InspectCommand.self,
+            BenchCommand.self,
+            CheckCommand.self,
             SessionsCommand.self,
             ConfigCommand.self,
             ModelsCommand.self,
