@@ -43,6 +43,7 @@ enum QuantizationParameters {
             "skipped_nodes": .array(skipped.map(\.json)),
             "constants_promoted": .number(Double(preparation.constantsPromoted)),
             "batch_norm_folded": .array(preparation.batchNormsFolded.map(JSONValue.string)),
+            "equalized_layers": .array(preparation.equalized.map(JSONValue.string)),
             "opset": .array(opsetNotes.map(JSONValue.string)),
         ]
     }
