@@ -173,13 +173,13 @@ _optctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    stats|run|techniques|inspect|sessions|config|models|shell|help)
+    stats|run|techniques|inspect|bench|check|sessions|config|models|shell|help)
         # Offer subcommand argument completions
         "_optctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'stats run techniques inspect sessions config models shell help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'stats run techniques inspect bench check sessions config models shell help' -- "${cur}"))
         ;;
     esac
 }
@@ -280,6 +280,63 @@ _optctl_inspect() {
 
     # Offer option value completions
     case "${prev}" in
+    '--home')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    esac
+}
+
+_optctl_bench() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--threads --runs --warmup --inputs --home --user)
+    __optctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--threads')
+        return
+        ;;
+    '--runs')
+        return
+        ;;
+    '--warmup')
+        return
+        ;;
+    '--inputs')
+        return
+        ;;
+    '--home')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    esac
+}
+
+_optctl_check() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--rtol --atol --threads --home --user)
+    __optctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--rtol')
+        return
+        ;;
+    '--atol')
+        return
+        ;;
+    '--threads')
+        return
+        ;;
     '--home')
         return
         ;;

@@ -54,6 +54,8 @@ _optctl() {
             'run:Optimize a model and measure size, speed and accuracy before and after.'
             'techniques:List the optimization techniques with their parameters.'
             'inspect:Show a model'\''s interface, size and ops, and what the engine cannot run.'
+            'bench:Time a model on the engine: latency p50/p90/p99 and peak memory.'
+            'check:Run a model on ONNX test data and compare with the expected outputs.'
             'sessions:List and inspect optimization sessions.'
             'config:Read, replace and check the optimization criteria.'
             'models:Register and list model files.'
@@ -64,7 +66,7 @@ _optctl() {
         ;;
     arg)
         case "${words[1]}" in
-        stats|run|techniques|inspect|sessions|config|models|shell|help)
+        stats|run|techniques|inspect|bench|check|sessions|config|models|shell|help)
             "_optctl_${words[1]}" && ret=0
             ;;
         esac
@@ -147,6 +149,46 @@ _optctl_inspect() {
     return "${ret}"
 }
 
+_optctl_bench() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':model:'
+        '--threads[Threads (default\: all cores).]:n:'
+        '--runs[Timed runs.]:n:'
+        '--warmup[Untimed warm-up runs.]:n:'
+        '--inputs[Input data\: a test_data_set folder, .npy or .npz (its first sample).]:path:'
+        '--home[Home folder holding the optctl database.]:path:'
+        '--user[Act as this user (default\: $OPTCTL_USER, else the login name).]:name:'
+        '--json[Print machine-readable JSON (docs/json.md).]'
+        '(-q --quiet)'{-q,--quiet}'[Print only what a script needs (ids), no messages.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_optctl_check() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':model:'
+        ':data-dir:'
+        '--rtol[Relative tolerance.]:r:'
+        '--atol[Absolute tolerance.]:a:'
+        '--threads[Threads (default\: all cores).]:n:'
+        '--home[Home folder holding the optctl database.]:path:'
+        '--user[Act as this user (default\: $OPTCTL_USER, else the login name).]:name:'
+        '--json[Print machine-readable JSON (docs/json.md).]'
+        '(-q --quiet)'{-q,--quiet}'[Print only what a script needs (ids), no messages.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
 _optctl_sessions() {
     local -i ret=1
     local -ar arg_specs=(
@@ -160,7 +202,7 @@ _optctl_sessions() {
     command)
         local -ar subcommands=(
             'list:List sessions, newest first.'
-            'show:Show one session with its measured results.'
+            'show:Show one session with its measured results and their provenance.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
