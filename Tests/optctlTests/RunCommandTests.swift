@@ -66,7 +66,7 @@ import Testing
     @Test func sigintCancelsTheSessionRemovesPartialOutputAndExits130() async throws {
         let (directory, optctl, model) = try workspace()
         let process = try optctl.start(["run", model, "--techniques", "simplify", "--runs", "100000"])
-        try await waitUntil(home: optctl.home) { $0.status == .running && $0.progressPercentage > 15 }
+        try await waitUntil(home: optctl.home, process: process) { $0.status == .running && $0.progressPercentage > 15 }
 
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
@@ -81,7 +81,7 @@ import Testing
         let (directory, optctl, model) = try workspace()
         defer { withExtendedLifetime(directory) {} }
         let process = try optctl.start(["run", model, "--techniques", "simplify", "--runs", "100000"])
-        try await waitUntil(home: optctl.home) { $0.status == .running }
+        try await waitUntil(home: optctl.home, process: process) { $0.status == .running }
 
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -117,10 +117,15 @@ import Testing
     }
 
     /// Polls the store (another process's view) until the first session satisfies `condition`.
-    private func waitUntil(home: URL, seconds: Double = 30, _ condition: (Session) -> Bool) async throws {
+    /// The deadline is generous: under the full parallel suite a child can wait long for a core.
+    private func waitUntil(home: URL, process: Process, seconds: Double = 300, _ condition: (Session) -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         var last: Session?
         while Date() < deadline {
+            guard process.isRunning else {
+                Issue.record("optctl run exited with \(process.terminationStatus) before the expected state; last seen: \(String(describing: last))")
+                return
+            }
             if FileManager.default.fileExists(atPath: home.appendingPathComponent(Platform.databaseFileName).path) {
                 last = try await sessions(home: home).first
                 if let last, condition(last) { return }
