@@ -78,51 +78,119 @@ void ck_qpack_b(long k, long n, const uint8_t *b, long rs, long cs, int flip, in
     }
 }
 
+/// One im2col row (kernel tap (ch, ky, kx)) for output pixels [n0, n1): walks the output rows,
+/// padding outside the image, a plain copy (stride 1) or a strided read inside it.
+static void im2col_row(const uint8_t *plane, long height, long width, long stride_h, long stride_w,
+                       long offset_y, long offset_x, long out_w, long n0, long n1, uint8_t padded,
+                       uint8_t fx, uint8_t *dst) {
+    long oy = n0 / out_w, ox = n0 % out_w;
+    for (long p = n0; p < n1; oy++, ox = 0) {
+        long run = min_long(out_w - ox, n1 - p);
+        long iy = oy * stride_h + offset_y;
+        if (iy < 0 || iy >= height) {
+            memset(dst, padded, (size_t)run);
+        } else {
+            const uint8_t *row = plane + iy * width;
+            // Pixels [ox, ox + run): ix = o * stride_w + offset_x; inside for lo <= o < hi.
+            long lo = offset_x >= 0 ? 0 : (-offset_x + stride_w - 1) / stride_w;
+            long hi = width - offset_x <= 0 ? 0 : (width - offset_x + stride_w - 1) / stride_w;
+            long a = ox, b = ox + run;
+            long in0 = a > lo ? a : lo, in1 = b < hi ? b : hi;
+            if (in1 < in0) in1 = in0 = b;
+            long t = 0;
+            for (long o = a; o < in0; o++) dst[t++] = padded;
+            const uint8_t *src = row + in0 * stride_w + offset_x;
+            long count = in1 - in0;
+            if (stride_w == 1) {
+                for (long i = 0; i < count; i++) dst[t + i] = src[i] ^ fx;
+            } else {
+                for (long i = 0; i < count; i++) dst[t + i] = src[i * stride_w] ^ fx;
+            }
+            t += count;
+            for (long o = in1; o < b; o++) dst[t++] = padded;
+        }
+        dst += run;
+        p += run;
+    }
+}
+
+/// Interleaves four rows of 32 bytes into the packed [column][4 rows] layout (128 bytes).
+static T256 void interleave4_avx2(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2,
+                                  const uint8_t *r3, uint8_t *out) {
+    __m256i a0 = _mm256_loadu_si256((const __m256i *)r0), a1 = _mm256_loadu_si256((const __m256i *)r1);
+    __m256i a2 = _mm256_loadu_si256((const __m256i *)r2), a3 = _mm256_loadu_si256((const __m256i *)r3);
+    __m256i lo01 = _mm256_unpacklo_epi8(a0, a1), hi01 = _mm256_unpackhi_epi8(a0, a1);
+    __m256i lo23 = _mm256_unpacklo_epi8(a2, a3), hi23 = _mm256_unpackhi_epi8(a2, a3);
+    __m256i A = _mm256_unpacklo_epi16(lo01, lo23), B = _mm256_unpackhi_epi16(lo01, lo23);
+    __m256i C = _mm256_unpacklo_epi16(hi01, hi23), D = _mm256_unpackhi_epi16(hi01, hi23);
+    _mm256_storeu_si256((__m256i *)out, _mm256_permute2x128_si256(A, B, 0x20));
+    _mm256_storeu_si256((__m256i *)(out + 32), _mm256_permute2x128_si256(C, D, 0x20));
+    _mm256_storeu_si256((__m256i *)(out + 64), _mm256_permute2x128_si256(A, B, 0x31));
+    _mm256_storeu_si256((__m256i *)(out + 96), _mm256_permute2x128_si256(C, D, 0x31));
+}
+
+static void interleave4_generic(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2,
+                                const uint8_t *r3, uint8_t *out) {
+    for (int j = 0; j < 32; j++) {
+        out[j * 4] = r0[j];
+        out[j * 4 + 1] = r1[j];
+        out[j * 4 + 2] = r2[j];
+        out[j * 4 + 3] = r3[j];
+    }
+}
+
+size_t ck_qim2col_work_bytes(long rows, long n0, long n1) {
+    return (size_t)((rows + 3) / 4 * 4 + 1) * (size_t)((n1 - n0 + QNR - 1) / QNR * QNR);
+}
+
 void ck_qim2col_pack(const uint8_t *x, long channels, long height, long width, long kernel_h,
                      long kernel_w, long stride_h, long stride_w, long dilation_h, long dilation_w,
                      long pad_top, long pad_left, long out_h, long out_w, long n0, long n1,
-                     uint8_t pad, int flip, int dst_signed, uint8_t *dst, int32_t *col_sums) {
+                     uint8_t pad, int flip, int dst_signed, uint8_t *dst, int32_t *col_sums,
+                     uint8_t *work) {
     long total = out_h * out_w;
     if (n1 > total) n1 = total;
+    if (n0 >= n1) return;
     long rows = channels * kernel_h * kernel_w;
     long kp = (rows + 3) / 4 * 4;
+    long width_cols = (n1 - n0 + QNR - 1) / QNR * QNR;
     uint8_t fx = flip ? 0x80 : 0;
     uint8_t padded = pad ^ fx;
-    for (long q = n0; q < n1; q += QNR) {
-        uint8_t *panel = dst + ((q - n0) / QNR) * kp * QNR;
-        long cnt = min_long(n1 - q, QNR);
-        long iy0[QNR], ix0[QNR];
-        int32_t sums[QNR] = {0};
-        for (long j = 0; j < QNR; j++) {
-            long pix = q + (j < cnt ? j : 0);
-            iy0[j] = (pix / out_w) * stride_h - pad_top;
-            ix0[j] = (pix % out_w) * stride_w - pad_left;
-        }
-        long r = 0;
-        for (long ch = 0; ch < channels; ch++) {
-            const uint8_t *plane = x + ch * height * width;
-            for (long ky = 0; ky < kernel_h; ky++) {
-                for (long kx = 0; kx < kernel_w; kx++, r++) {
-                    uint8_t *out = panel + (r >> 2) * QNR * 4 + (r & 3);
-                    long dy = ky * dilation_h, dx = kx * dilation_w;
-                    for (long j = 0; j < QNR; j++) {
-                        long iy = iy0[j] + dy, ix = ix0[j] + dx;
-                        uint8_t v;
-                        if (j >= cnt) v = 0;
-                        else if (iy >= 0 && iy < height && ix >= 0 && ix < width) v = plane[iy * width + ix] ^ fx;
-                        else v = padded;
-                        out[j * 4] = v;
-                        sums[j] += dst_signed ? (int32_t)(int8_t)v : (int32_t)v;
-                    }
-                }
+    // Row-major im2col of this column range first (rows of contiguous pixels, cheap to
+    // write), then interleaved four rows at a time into the packed panels. Rows past `rows`
+    // (k padded to a multiple of 4) and columns past n1 read zeros.
+    uint8_t *zero_row = work + kp * width_cols;
+    memset(zero_row, 0, (size_t)width_cols);
+    long r = 0;
+    for (long ch = 0; ch < channels; ch++) {
+        const uint8_t *plane = x + ch * height * width;
+        for (long ky = 0; ky < kernel_h; ky++) {
+            for (long kx = 0; kx < kernel_w; kx++, r++) {
+                uint8_t *row = work + r * width_cols;
+                im2col_row(plane, height, width, stride_h, stride_w, ky * dilation_h - pad_top,
+                           kx * dilation_w - pad_left, out_w, n0, n1, padded, fx, row);
+                if (n1 - n0 < width_cols) memset(row + (n1 - n0), 0, (size_t)(width_cols - (n1 - n0)));
             }
         }
-        for (; r < kp; r++) {
-            uint8_t *out = panel + (r >> 2) * QNR * 4 + (r & 3);
-            for (long j = 0; j < QNR; j++) out[j * 4] = 0;
+    }
+    int fast = ck_qisa() >= 2;
+    for (long q = n0; q < n1; q += QNR) {
+        uint8_t *panel = dst + ((q - n0) / QNR) * kp * QNR;
+        long c0 = q - n0;
+        for (long g = 0; g < kp; g += 4) {
+            const uint8_t *src[4];
+            for (int t = 0; t < 4; t++) src[t] = g + t < rows ? work + (g + t) * width_cols + c0 : zero_row;
+            if (fast) interleave4_avx2(src[0], src[1], src[2], src[3], panel + g * QNR);
+            else interleave4_generic(src[0], src[1], src[2], src[3], panel + g * QNR);
         }
-        if (col_sums)
-            for (long j = 0; j < cnt; j++) col_sums[q + j] = sums[j];
+    }
+    if (col_sums) {
+        for (long j = n0; j < n1; j++) col_sums[j] = 0;
+        for (long rr = 0; rr < rows; rr++) {
+            const uint8_t *row = work + rr * width_cols;
+            for (long j = 0; j < n1 - n0; j++)
+                col_sums[n0 + j] += dst_signed ? (int32_t)(int8_t)row[j] : (int32_t)row[j];
+        }
     }
 }
 
@@ -159,7 +227,8 @@ INLINE int32_t zero_at(const int32_t *zero, long step, long index) {
                 f = f < ep->lo ? ep->lo : (f > ep->hi ? ep->hi : f);                               \
                 ((float *)c)[at] = f;                                                              \
             } else {                                                                               \
-                double d = nearbyint((double)v * (double)s) + ep->out_zero;                        \
+                double d = (double)v * (double)s + (double)(rbf + (ep->col_bias ? ep->col_bias[cc] : 0.0f)); \
+                d = nearbyint(d) + ep->out_zero;                                                   \
                 d = d < ep->qlo ? ep->qlo : (d > ep->qhi ? ep->qhi : d);                           \
                 ((uint8_t *)c)[at] = (uint8_t)(int32_t)d;                                          \
             }                                                                                      \
@@ -358,14 +427,17 @@ INLINE TVNNI void qstore_vnni(const int mr, __m512i acc[QMR][2], const ck_qepilo
                 _mm512_mask_storeu_ps((float *)c + at, mask[v], f);
                 continue;
             }
-            // Requantized: rounded in double, as ONNX's reference (int32 * float32 -> float64).
+            // Requantized: rounded in double, as ONNX's reference (int32 * float32 -> float64);
+            // a float bias (a fused QDQ graph's, already divided by the output scale) is added there.
+            __m512 fb = _mm512_add_ps(cbf[v], _mm512_set1_ps(rbf));
             __m512d lo_d = _mm512_set1_pd((double)ep->qlo), hi_d = _mm512_set1_pd((double)ep->qhi);
             __m512d zp_d = _mm512_set1_pd((double)ep->out_zero);
             __m512i out32 = _mm512_setzero_si512();
             for (int h = 0; h < 2; h++) {
                 __m256i half = h ? _mm512_extracti64x4_epi64(x, 1) : _mm512_castsi512_si256(x);
                 __m256 sh = h ? _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s), 1)) : _mm512_castps512_ps256(s);
-                __m512d d = _mm512_mul_pd(_mm512_cvtepi32_pd(half), _mm512_cvtps_pd(sh));
+                __m256 bh = h ? _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(fb), 1)) : _mm512_castps512_ps256(fb);
+                __m512d d = _mm512_fmadd_pd(_mm512_cvtepi32_pd(half), _mm512_cvtps_pd(sh), _mm512_cvtps_pd(bh));
                 d = _mm512_roundscale_pd(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
                 d = _mm512_min_pd(_mm512_max_pd(_mm512_add_pd(d, zp_d), lo_d), hi_d);
                 __m256i q = _mm512_cvtpd_epi32(d);

@@ -98,7 +98,7 @@ int ck_set_isa(int level);
 /// What happens to the int32 sum of raw products: the zero-point correction
 /// sum (a - za)(b - zb) = raw - za * colsum(b) - zb * (rowsum(a) - k * za), integer biases, then
 /// one of: int32 out; float out = v * scale * row_scale[i] * col_scale[j] + biases, clamped to
-/// [lo, hi]; 8-bit out = clamp(round_half_even(v * scale...) + out_zero, qlo, qhi), the
+/// [lo, hi]; 8-bit out = clamp(round_half_even(v * scale... + biases) + out_zero, qlo, qhi), the
 /// multiplication done in double as ONNX's reference does. NULL pointers mean absent (zero
 /// points 0, scales 1, biases 0). Zero points and sums are in the packed (possibly flipped)
 /// representation.
@@ -138,11 +138,14 @@ void ck_qpack_a(long m, long k, const uint8_t *a, long rs, long cs, int flip, in
 void ck_qpack_b(long k, long n, const uint8_t *b, long rs, long cs, int flip, int dst_signed,
                 long n0, long n1, uint8_t *dst, int32_t *col_sums);
 /// The im2col matrix of one image and channel group of 8-bit values as packed B panels (as
-/// ck_im2col_pack); padding reads as `pad` (the input's zero point, as stored).
+/// ck_im2col_pack); padding reads as `pad` (the input's zero point, as stored). `work` is
+/// scratch of ck_qim2col_work_bytes(rows, n0, n1) bytes (rows = channels * kernel taps).
 void ck_qim2col_pack(const uint8_t *x, long channels, long height, long width, long kernel_h,
                      long kernel_w, long stride_h, long stride_w, long dilation_h, long dilation_w,
                      long pad_top, long pad_left, long out_h, long out_w, long n0, long n1,
-                     uint8_t pad, int flip, int dst_signed, uint8_t *dst, int32_t *col_sums);
+                     uint8_t pad, int flip, int dst_signed, uint8_t *dst, int32_t *col_sums,
+                     uint8_t *work);
+size_t ck_qim2col_work_bytes(long rows, long n0, long n1);
 /// C[m0..<m1, n0..<n1] from packed A and B; `a_unsigned`: A holds the u8 side. C's elements
 /// are int32, float or bytes per ep->output, leading dimension ldc (in elements).
 void ck_qgemm_packed(long m, long n, long k, const uint8_t *pa, const uint8_t *pb, int a_unsigned,
