@@ -30,9 +30,12 @@ let package = Package(
             path: "Sources/CReadline",
             providers: [.apt(["libreadline-dev"])]
         ),
+        /// SIMD GEMM micro-kernels (AVX-512, AVX2, portable) chosen at run time; see Runtime/GEMM.
+        .target(name: "CKernels"),
         .target(
             name: "OptKit",
             dependencies: [
+                "CKernels",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -65,6 +68,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        /// Times one model on the engine (scripts/bench-engine); `optctl bench` shares its code.
+        .executableTarget(name: "engine-bench", dependencies: ["OptKit"]),
         .testTarget(
             name: "OptKitTests",
             dependencies: [
@@ -86,6 +91,8 @@ let package = Package(
             name: "optctlTests",
             dependencies: ["optctl", "OptKit", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        /// ONNX's backend test cases and the onnxruntime cross-check on Examples/ (docs/conformance.md).
+        .testTarget(name: "ConformanceTests", dependencies: ["OptKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

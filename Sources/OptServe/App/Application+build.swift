@@ -14,8 +14,8 @@ public struct ServerConfiguration: Sendable {
     public var secret: [UInt8]
     /// Runs sessions for POST /optimization/sessions; nil: the server does not start sessions.
     public var runner: (any SessionRunning)?
-    /// Checks an uploaded model before it is registered; nil: the server takes no uploads.
-    public var validateModel: ModelValidator?
+    /// Checks an uploaded model before it is registered (the ONNX loader).
+    public var validateModel: ModelValidator
     public var passwords: Passwords
     public var components: [any ServerComponent]
     /// How long the users' roles are cached: a removed user's tokens stop working after this.
@@ -26,7 +26,7 @@ public struct ServerConfiguration: Sendable {
 
     public init(
         platform: Platform, settings: ServerSettings, secret: [UInt8], runner: (any SessionRunning)? = nil,
-        validateModel: ModelValidator?, passwords: Passwords = Passwords(), components: [any ServerComponent] = [],
+        validateModel: @escaping ModelValidator = validateONNXModel, passwords: Passwords = Passwords(), components: [any ServerComponent] = [],
         logger: Logger = Logger(label: "optctl.serve"), accessLogger: Logger = Logger(label: "optctl.access")
     ) {
         self.platform = platform
@@ -59,8 +59,7 @@ public func buildApplication(
             runner: $0, sessions: platform.sessions, workers: settings.workers, capacity: settings.queueLimit, metrics: metrics,
             logger: logger)
     }
-    let document = APIDocument.build(
-        settings: settings, sessionsEnabled: queue != nil, uploadsEnabled: configuration.validateModel != nil)
+    let document = APIDocument.build(settings: settings, sessionsEnabled: queue != nil)
     let documentBytes = try APIDocument.encoded(document)
     let routes = RouteTable(APIDocument.routes(of: document))
     let docsPage = DocsPage(document: try JSONParser.parse(documentBytes))

@@ -8,9 +8,7 @@ import OptKit
 struct ModelsController {
     let platform: Platform
     let settings: ServerSettings
-    /// Nil when the server cannot validate models: then uploads are not offered (POST /models
-    /// answers 405 and the OpenAPI document leaves the operation out).
-    let validate: ModelValidator?
+    let validate: ModelValidator
 
     /// Uploaded files live here; a model registered from elsewhere by the CLI keeps its file
     /// where it is, and deleting it from the registry leaves that file alone.
@@ -23,12 +21,11 @@ struct ModelsController {
     }
 
     var routes: RouteCollection<AppRequestContext> {
-        let routes = RouteCollection(context: AppRequestContext.self)
+        RouteCollection(context: AppRequestContext.self)
             .get(use: list)
+            .post(use: upload)
             .get("{id}", use: show)
             .delete("{id}", use: delete)
-        if validate != nil { routes.post(use: upload) }
-        return routes
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -60,7 +57,6 @@ struct ModelsController {
         if let length = request.headers[.contentLength].flatMap(Int64.init), length > settings.maxUploadBytes {
             throw APIError.payloadTooLarge(limit: Int(clamping: settings.maxUploadBytes))
         }
-        guard let validate else { throw APIError.serviceUnavailable("this server cannot validate models") }
         let upload = ModelUpload(directory: uploadDirectory, limit: settings.maxUploadBytes, validate: validate, store: platform.models)
         let outcome = try await upload.receive(request.body, name: name)
         var headers = HTTPFields()

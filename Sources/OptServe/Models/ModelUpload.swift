@@ -8,11 +8,20 @@ import OptKit
 /// Checks that an uploaded file is a model optctl can use before it is registered.
 public typealias ModelValidator = @Sendable (URL) async throws -> Void
 
+/// The ONNX loader, external data included, as `optctl models add` checks a file: run on NIO's
+/// thread pool, since parsing a large model takes a while.
+public let validateONNXModel: ModelValidator = { url in
+    try await NIOThreadPool.singleton.runIfActive { _ = try Model.load(contentsOf: url) }
+}
+
 /// Streams an uploaded model to `HOME/models/` without holding it in memory: chunks are hashed
 /// and written to a temporary file as they arrive, the size limit is enforced as they arrive
 /// (413 as soon as it is crossed), the finished file is validated, then renamed to its
 /// content-addressed name (`<first 16 hex of sha256>.onnx`) and registered. On any failure the
 /// temporary file is removed, so a failed upload leaves nothing behind.
+///
+/// The temporary file sits alone in a folder of its own while it is validated, so an upload
+/// that names external data files cannot read other models' files as its weights.
 struct ModelUpload {
     let directory: URL
     let limit: Int64
@@ -25,13 +34,13 @@ struct ModelUpload {
     }
 
     func receive(_ body: RequestBody, name: String?) async throws -> Outcome {
-        try createDirectory()
-        let temporary = directory.appendingPathComponent(".upload-\(UUID().uuidString.lowercased()).part")
+        let staging = directory.appendingPathComponent(".upload-\(UUID().uuidString.lowercased())")
+        try createDirectory(staging)
+        let temporary = staging.appendingPathComponent("model.onnx")
         let file = try await TemporaryFile.create(at: temporary)
-        var keep = false
         defer {
             file.close()
-            if !keep { unlink(temporary.path) }
+            try? FileManager.default.removeItem(at: staging)
         }
 
         var hasher = SHA256()
@@ -69,7 +78,6 @@ struct ModelUpload {
         guard rename(temporary.path, destination.path) == 0 else {
             throw StoreFailure(message: "cannot move the upload to \(destination.path): \(String(cString: strerror(errno)))")
         }
-        keep = true
         let record = ModelRecord(
             id: String(digest.prefix(16)), name: name ?? "upload-\(digest.prefix(8))", path: destination.path, sha256: digest,
             bytes: total, format: "onnx", createdAt: Timestamp.now())
@@ -83,11 +91,11 @@ struct ModelUpload {
         }
     }
 
-    private func createDirectory() throws {
+    private func createDirectory(_ url: URL) throws {
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
-            throw StoreFailure(message: "cannot create \(directory.path): \(error.localizedDescription)")
+            throw StoreFailure(message: "cannot create \(url.path): \(error.localizedDescription)")
         }
     }
 }

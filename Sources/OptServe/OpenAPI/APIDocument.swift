@@ -12,8 +12,7 @@ enum APIDocument {
     typealias Response = Either<OpenAPI.Reference<OpenAPI.Response>, OpenAPI.Response>
 
     /// `sessionsEnabled`: whether POST /optimization/sessions exists (a runner is configured).
-    /// `uploadsEnabled`: whether POST /models exists (a model validator is configured).
-    static func build(settings: ServerSettings, sessionsEnabled: Bool, uploadsEnabled: Bool) -> OpenAPI.Document {
+    static func build(settings: ServerSettings, sessionsEnabled: Bool) -> OpenAPI.Document {
         var paths: OpenAPI.PathItem.Map = [
             "/health": .pathItem(OpenAPI.PathItem(get: operation(
                 "getHealth", "Liveness and a database check", tag: "operations", public: true,
@@ -117,7 +116,7 @@ enum APIDocument {
                 required: true),
             responses: [201: ok("Registered.", "Model", location: true), 200: ok("Already registered (same sha256).", "Model", location: true)],
             errors: [400, 401, 403, 413, 415])
-        paths["/models"] = .pathItem(OpenAPI.PathItem(get: listModels, post: uploadsEnabled ? upload : nil))
+        paths["/models"] = .pathItem(OpenAPI.PathItem(get: listModels, post: upload))
 
         return OpenAPI.Document(
             openAPIVersion: .v3_1_1,

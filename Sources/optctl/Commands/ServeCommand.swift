@@ -54,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
             var accessLogger = Logger(label: "optctl.access")
             accessLogger.logLevel = level
             let configuration = ServerConfiguration(
-                platform: platform, settings: settings, secret: secret, runner: nil, validateModel: nil,
+                platform: platform, settings: settings, secret: secret, runner: nil,
                 logger: logger, accessLogger: accessLogger)
             let app = try await buildApplication(configuration) { channel in
                 let port = channel.localAddress?.port ?? settings.port

@@ -23,7 +23,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let platform = try makePlatform(in: directory)
         let path = directory.path("m.onnx")
-        try Data("model bytes".utf8).write(to: URL(fileURLWithPath: path))
+        try writeTinyModel(to: path)
         let record = try await ModelRegistrar(store: platform.models).register(path: path).record
         let session = try await platform.sessions.create(NewSession(modelID: record.id, modelName: record.name, techniques: ["fp16"], owner: "eve"))
         let error = await #expect(throws: ModelInUse.self) { try await platform.models.delete(id: record.id) }

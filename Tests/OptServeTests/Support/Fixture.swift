@@ -22,7 +22,7 @@ struct Fixture {
 
     /// `adjust` changes the settings (limits, CORS, profile) before the server is built.
     init(
-        platform: Platform? = nil, runner: (any SessionRunning)? = nil, validateModel: ModelValidator? = nil,
+        platform: Platform? = nil, runner: (any SessionRunning)? = nil,
         adjust: (inout ServerSettings) -> Void = { _ in }
     ) async throws {
         let platform = try platform ?? Self.makePlatform()
@@ -38,7 +38,7 @@ struct Fixture {
                 name: name, role: role, passwordHash: try await passwords.hash(Self.password), createdAt: Timestamp.now()))
         }
         var configuration = ServerConfiguration(
-            platform: platform, settings: settings, secret: Self.secret, runner: runner, validateModel: validateModel,
+            platform: platform, settings: settings, secret: Self.secret, runner: runner,
             passwords: passwords, logger: Self.quietLogger("test"), accessLogger: Self.quietLogger("test.access"))
         configuration.userCacheSeconds = 0
         self.configuration = configuration

@@ -41,20 +41,24 @@ final class TestRunner: SessionRunning {
     }
 }
 
-/// Accepts a file whose first bytes are `ONNXTEST`, as the real validator accepts ONNX files:
-/// enough to exercise the upload pipeline (streaming, limits, rename, registration).
-let testModelValidator: ModelValidator = { url in
-    let head = (try? FileHandle(forReadingFrom: url).read(upToCount: 8)) ?? Data()
-    guard head == Data("ONNXTEST".utf8) else {
-        throw InputError(kind: .malformedInput, message: "not an ONNX model (test validator)")
-    }
+/// The bytes of a valid one-node ONNX model (y = Relu(x)); `variant` changes its doc string
+/// and so its bytes and id.
+func tinyModelBytes(variant: String = UUID().uuidString) throws -> Data {
+    let type = TensorType(dataType: .float, shape: [.symbolic("batch"), .fixed(4)])
+    let graph = Graph(
+        name: "tiny", nodes: [Node(name: "relu", opType: "Relu", inputs: ["x"], outputs: ["y"])],
+        inputs: [ValueInfo(name: "x", type: type)], outputs: [ValueInfo(name: "y", type: type)])
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("tiny-\(UUID().uuidString).onnx")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try Model(graph: graph, docString: "tiny model \(variant)").write(to: url)
+    return try Data(contentsOf: url)
 }
 
 /// Registers a model file written under the fixture's home.
 func registerModel(_ platform: Platform, name: String) async throws -> ModelRecord {
     let url = platform.configuration.home.appendingPathComponent("\(name)-\(UUID().uuidString).onnx")
     try FileManager.default.createDirectory(at: platform.configuration.home, withIntermediateDirectories: true)
-    try Data("ONNXTEST \(name) \(UUID())".utf8).write(to: url)
+    try tinyModelBytes().write(to: url)
     return try await ModelRegistrar(store: platform.models).register(path: url.path, name: name).record
 }
 
