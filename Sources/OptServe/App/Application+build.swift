@@ -1,10 +1,8 @@
 import Foundation
 import Hummingbird
-import HummingbirdCore
 import Logging
 import NIOCore
 import OptKit
-import ServiceLifecycle
 
 /// The server's dependencies, built by `optctl serve` (and by tests with an in-memory store).
 public struct ServerConfiguration: Sendable {
@@ -17,7 +15,6 @@ public struct ServerConfiguration: Sendable {
     /// Checks an uploaded model before it is registered (the ONNX loader).
     public var validateModel: ModelValidator
     public var passwords: Passwords
-    public var components: [any ServerComponent]
     /// How long the users' roles are cached: a removed user's tokens stop working after this.
     public var userCacheSeconds: Double = 2
     public var logger: Logger
@@ -26,7 +23,7 @@ public struct ServerConfiguration: Sendable {
 
     public init(
         platform: Platform, settings: ServerSettings, secret: [UInt8], runner: (any SessionRunning)? = nil,
-        validateModel: @escaping ModelValidator = validateONNXModel, passwords: Passwords = Passwords(), components: [any ServerComponent] = [],
+        validateModel: @escaping ModelValidator = validateONNXModel, passwords: Passwords = Passwords(),
         logger: Logger = Logger(label: "optctl.serve"), accessLogger: Logger = Logger(label: "optctl.access")
     ) {
         self.platform = platform
@@ -35,7 +32,6 @@ public struct ServerConfiguration: Sendable {
         self.runner = runner
         self.validateModel = validateModel
         self.passwords = passwords
-        self.components = components
         self.logger = logger
         self.accessLogger = accessLogger
     }
@@ -43,8 +39,8 @@ public struct ServerConfiguration: Sendable {
 
 /// Builds the HTTP application: middleware in the order every request crosses it (request id
 /// and access log, CORS, errors to ErrorResponse, authentication and rate limit), then one
-/// controller per resource, then mounted components. `onServerRunning` receives the listening
-/// channel (its local address tells the port when the settings asked for port 0).
+/// controller per resource. `onServerRunning` receives the listening channel (its local
+/// address tells the port when the settings asked for port 0).
 public func buildApplication(
     _ configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
@@ -84,17 +80,8 @@ public func buildApplication(
     router.addRoutes(
         ModelsController(platform: platform, settings: settings, validate: configuration.validateModel).routes, atPath: "/models")
 
-    var services: [any Service] = queue.map { [$0] } ?? []
-    var server: HTTPServerBuilder = .http1()
-    let environment = ServerEnvironment(platform: platform, settings: settings, tokens: tokens, metrics: metrics, logger: logger)
-    for component in configuration.components {
-        let mounted = try await component.mount(on: router, environment: environment)
-        services += mounted.services
-        if let builder = mounted.server { server = builder }
-    }
-
     return Application(
-        router: router, server: server,
+        router: router,
         configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "optctl"),
-        services: services, onServerRunning: onServerRunning, logger: logger)
+        services: queue.map { [$0] } ?? [], onServerRunning: onServerRunning, logger: logger)
 }

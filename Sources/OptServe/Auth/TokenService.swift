@@ -58,6 +58,8 @@ public struct TokenService: Sendable {
     }
 
     public func issue(for identity: Identity, now: Date = Date()) async throws -> TokenPair {
+        // NumericDate in whole seconds, as most JWT readers expect.
+        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         func claims(_ use: TokenClaims.Use, lifetime: Int) -> TokenClaims {
             TokenClaims(
                 subject: SubjectClaim(value: identity.name), role: identity.role, use: use,
