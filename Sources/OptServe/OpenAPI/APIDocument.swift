@@ -167,11 +167,17 @@ enum APIDocument {
 
     // MARK: - Building blocks
 
+    /// A filter given empty (`?status=`, as a form with nothing chosen sends it) counts as
+    /// absent (SessionFilter), so the empty string is a documented value of each parameter.
+    static func emptyMeansAbsent(_ schema: JSONSchema) -> JSONSchema {
+        .any(of: schema, .string(maxLength: 0))
+    }
+
     static var listParameters: OpenAPI.Parameter.Array {
         [
             .parameter(OpenAPI.Parameter(
-                name: "status", context: .query(schema: APISchemas.ref("SessionStatus")),
-                description: "Only sessions in this status.")),
+                name: "status", context: .query(schema: emptyMeansAbsent(APISchemas.ref("SessionStatus"))),
+                description: "Only sessions in this status. Every parameter of this operation given empty counts as absent.")),
             .parameter(OpenAPI.Parameter(
                 name: "model_id", context: .query(schema: .string(maxLength: 200)), description: "Only sessions of this model.")),
             .parameter(OpenAPI.Parameter(
@@ -181,13 +187,13 @@ enum APIDocument {
                 name: "end_date", context: .query(schema: .string(description: "2026-11-27 or 2026-11-27T13:00:00Z")),
                 description: "Sessions created at or before this date or instant; not before start_date.")),
             .parameter(OpenAPI.Parameter(
-                name: "skip", context: .query(schema: .integer(minimum: (0, exclusive: false), defaultValue: 0)),
+                name: "skip", context: .query(schema: emptyMeansAbsent(.integer(minimum: (0, exclusive: false), defaultValue: 0))),
                 description: "How many sessions to skip (default 0).")),
             .parameter(OpenAPI.Parameter(
                 name: "limit",
-                context: .query(schema: .integer(
+                context: .query(schema: emptyMeansAbsent(.integer(
                     maximum: (SessionFilter.maximumLimit, exclusive: false), minimum: (1, exclusive: false),
-                    defaultValue: AnyCodable(SessionFilter.defaultLimit))),
+                    defaultValue: AnyCodable(SessionFilter.defaultLimit)))),
                 description: "Page size (default 50, at most 100).")),
         ]
     }

@@ -11,6 +11,12 @@ enum APISchemas {
         .reference(.component(named: name), required: required)
     }
 
+    /// An optional request field that may also be sent as null: the server reads null as
+    /// absent (OptKit's DocumentReader), so the document must say that null is accepted.
+    static func optionalRef(_ name: String) -> JSONSchema {
+        .one(of: ref(name), .null(), required: false)
+    }
+
     static let timestamp = JSONSchema.string(format: .dateTime, description: "ISO-8601 UTC with milliseconds and Z")
     static let nullableTimestamp = JSONSchema.string(format: .dateTime, nullable: true)
     static let percent = JSONSchema.number(format: .double)
@@ -83,7 +89,7 @@ enum APISchemas {
                     "model_id": .string(description: "A registered model (GET /models).", minLength: 1, maxLength: 200),
                     "techniques": .array(minItems: 1, uniqueItems: true, items: ref("Technique")),
                     "criteria": .object(
-                        required: false,
+                        required: false, nullable: true,
                         description: "Overrides of the stored criteria for this session only.",
                         properties: [
                             "target_deployment": .string(required: false),
@@ -91,7 +97,7 @@ enum APISchemas {
                             "max_size_reduction_percent": .number(required: false),
                             "min_accuracy_retention_percent": .number(required: false),
                             "max_inference_time_ms": .integer(required: false),
-                            "constraints": ref("OptimizationConstraints", required: false),
+                            "constraints": optionalRef("OptimizationConstraints"),
                         ],
                         additionalProperties: .a(false)),
                 ],
@@ -105,14 +111,14 @@ enum APISchemas {
                 description: HardwareTarget.all.map { "`\($0.id)`: \($0.summary)" }.joined(separator: "; "),
                 allowedValues: HardwareTarget.all.map { AnyCodable($0.id) }),
             "OptimizationConstraints": .object(
-                description: "docs/criteria.md lists these keys and their ranges.",
+                description: "docs/criteria.md lists these keys and their ranges. In a request, null stands for an absent key (its default).",
                 properties: [
                     "max_model_size_mb": .number(required: false, nullable: true),
                     "max_peak_memory_mb": .number(required: false, nullable: true),
                     "control_hz": .number(required: false, nullable: true),
-                    "excluded_op_types": .array(required: false, items: .string),
-                    "excluded_nodes": .array(required: false, items: .string),
-                    "max_fallback_attempts": .integer(required: false, maximum: (10, exclusive: false), minimum: (0, exclusive: false)),
+                    "excluded_op_types": .array(required: false, nullable: true, items: .string),
+                    "excluded_nodes": .array(required: false, nullable: true, items: .string),
+                    "max_fallback_attempts": .integer(required: false, nullable: true, maximum: (10, exclusive: false), minimum: (0, exclusive: false)),
                 ],
                 additionalProperties: .a(false)),
             "OptimizationCriteria": .object(
@@ -124,11 +130,11 @@ enum APISchemas {
                 ],
                 additionalProperties: .a(false)),
             "OptimizationCriteriaUpdate": .object(
-                description: "The criteria to store. `version` makes the write conditional (409 when stale); created_at, updated_at are read-only and ignored. Unknown fields: 400.",
+                description: "The criteria to store. `version` makes the write conditional (409 when stale); created_at, updated_at are read-only and ignored. Unknown fields: 400. An optional field sent as null counts as absent.",
                 properties: criteriaProperties(required: false) + [
-                    "version": .integer(required: false, minimum: (1, exclusive: false)),
-                    "created_at": .string(required: false),
-                    "updated_at": .string(required: false),
+                    "version": .integer(required: false, nullable: true, minimum: (1, exclusive: false)),
+                    "created_at": .fragment(required: false, description: "Read-only: any value is accepted and ignored."),
+                    "updated_at": .fragment(required: false, description: "Read-only: any value is accepted and ignored."),
                 ],
                 additionalProperties: .a(false)),
             "Model": .object(
@@ -173,12 +179,12 @@ enum APISchemas {
     }
 
     /// Response documents carry every field; a request may leave out description and
-    /// constraints (`required: false` for those only).
+    /// constraints, or send them as null (`required: false` for those only).
     static func criteriaProperties(required: Bool) -> OrderedDictionary<String, JSONSchema> {
         [
             "name": .string(minLength: 1, maxLength: 100),
-            "description": .string(required: required, maxLength: 2000),
-            "constraints": ref("OptimizationConstraints", required: required),
+            "description": .string(required: required, nullable: !required, maxLength: 2000),
+            "constraints": required ? ref("OptimizationConstraints") : optionalRef("OptimizationConstraints"),
             "target_deployment": .string(minLength: 1, maxLength: 64),
             "enabled_techniques": .array(minItems: 1, uniqueItems: true, items: ref("Technique")),
             "hardware_target": ref("HardwareTarget"),
