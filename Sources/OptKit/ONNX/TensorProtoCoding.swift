@@ -90,10 +90,10 @@ enum TensorProtoCoding {
         case .bool:
             let out = tensor.pointer(UInt8.self)
             for (i, v) in proto.int32Data.enumerated() { out[i] = v != 0 ? 1 : 0 }
-        case .int8, .uint8, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz:
+        case .int8, .uint8, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0:
             let out = tensor.pointer(UInt8.self)
             for (i, v) in proto.int32Data.enumerated() { out[i] = UInt8(truncatingIfNeeded: v) }
-        case .undefined, .string, .uint4, .int4, .float4e2m1:
+        case .undefined, .string, .uint4, .int4, .float4e2m1, .uint2, .int2, .float6e2m3, .float6e3m2:
             // Filtered out by the caller (no fixed byte size).
             throw .invalidTensor(name: name, reason: "\(dataType) elements cannot be held as a dense tensor")
         }

@@ -28,7 +28,20 @@ public struct PassDescriptor: Sendable {
 /// Every technique that has a pass. `Technique.all` names the techniques users may write; a
 /// technique without a pass here is refused by `plan` with a clear error.
 public enum PassRegistry {
-    public static let descriptors: [PassDescriptor] = []
+    public static let descriptors: [PassDescriptor] = [
+        PassDescriptor(
+            technique: Technique.named("simplify")!, parameters: SimplifyPass.parameterDescriptors, stage: 0, exclusiveGroup: nil,
+            make: { SimplifyPass($0) }),
+        PassDescriptor(
+            technique: Technique.named("fp16")!, parameters: Float16Pass.parameterDescriptors, stage: 1, exclusiveGroup: "precision",
+            make: { Float16Pass($0) }),
+        PassDescriptor(
+            technique: Technique.named("quantize-int8-dynamic")!, parameters: DynamicQuantizationPass.parameterDescriptors, stage: 1,
+            exclusiveGroup: "precision", make: { DynamicQuantizationPass($0) }),
+        PassDescriptor(
+            technique: Technique.named("quantize-int8")!, parameters: StaticQuantizationPass.parameterDescriptors, stage: 1,
+            exclusiveGroup: "precision", make: { StaticQuantizationPass($0) }),
+    ]
 
     public static func descriptor(for id: String) -> PassDescriptor? {
         descriptors.first { $0.technique.id == id }

@@ -12,7 +12,7 @@ public final class KernelContext: @unchecked Sendable {
 
     public init(threadCount: Int) {
         self.threadCount = max(1, min(threadCount, WorkerPool.maxChunks))
-        workers = self.threadCount > 1 ? WorkerPool(workerCount: self.threadCount - 1) : nil
+        workers = self.threadCount > 1 ? WorkerPool.shared(workerCount: self.threadCount - 1) : nil
     }
 
     /// A tensor for a kernel output, taken from the pool of dead buffers when one fits. Its

@@ -12,6 +12,11 @@ import Synchronization
 /// Chunks are claimed, not assigned: the caller claims chunks too, so a worker that the OS has
 /// not scheduled yet (2 cores shared with other processes) never holds a job up; it finds
 /// nothing left to claim when it wakes.
+///
+/// Pools are shared and live for the whole process (`shared(workerCount:)`): executors come
+/// and go (the conformance suite prepares thousands), and starting and joining threads for
+/// each cost more than the models' runs, while tearing a pool down under its spinning workers
+/// raced with them.
 final class WorkerPool: @unchecked Sendable {
     /// Threads besides the caller's.
     let workerCount: Int
@@ -22,8 +27,6 @@ final class WorkerPool: @unchecked Sendable {
     private let finished = Atomic<Int>(0)
     /// Workers asleep on `lock`; the caller only signals when some are.
     private let sleepers = Atomic<Int>(0)
-    private let running = Atomic<Int>(0)
-    private let stopping = Atomic<Bool>(false)
     /// Set while a job runs; a nested or concurrent `run` then works inline instead.
     private let busy = Atomic<Bool>(false)
     private let lock = NSCondition()
@@ -37,23 +40,25 @@ final class WorkerPool: @unchecked Sendable {
     /// Chunks per job fit in 16 bits of `state`.
     static let maxChunks = 0xFFFF
 
-    init(workerCount: Int) {
-        self.workerCount = max(0, workerCount)
-        running.store(self.workerCount, ordering: .relaxed)
-        for index in 0..<self.workerCount {
-            let thread = Thread { [unowned(unsafe) self] in self.workerLoop() }
-            thread.name = "optctl-worker-\(index + 1)"
-            thread.start()
+    private static let pools = Mutex<[Int: WorkerPool]>([:])
+
+    /// The process's pool with `workerCount` threads besides the caller's, started on first use.
+    static func shared(workerCount: Int) -> WorkerPool {
+        pools.withLock { pools in
+            if let pool = pools[workerCount] { return pool }
+            let pool = WorkerPool(workerCount: workerCount)
+            pools[workerCount] = pool
+            return pool
         }
     }
 
-    deinit {
-        lock.lock()
-        stopping.store(true, ordering: .sequentiallyConsistent)
-        lock.broadcast()
-        lock.unlock()
-        // Workers hold an unowned reference: wait until every one has left its loop.
-        while running.load(ordering: .acquiring) > 0 { ck_cpu_relax() }
+    private init(workerCount: Int) {
+        self.workerCount = max(0, workerCount)
+        for index in 0..<self.workerCount {
+            let thread = Thread { self.workerLoop() }
+            thread.name = "optctl-worker-\(index + 1)"
+            thread.start()
+        }
     }
 
     /// Runs `body(chunk)` for every chunk in `0..<chunks` on the caller and the workers; returns
@@ -102,22 +107,19 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    private func workerLoop() {
+    private func workerLoop() -> Never {
         var seen = state.load(ordering: .acquiring) >> 32
         while true {
             var spins = 0
             var generation = state.load(ordering: .acquiring) >> 32
-            // `stopping` is checked while waiting too: a worker that starts after the pool has
-            // begun to shut down never sees a generation change of its own.
-            while generation == seen && !stopping.load(ordering: .acquiring) {
+            while generation == seen {
                 spins += 1
                 if spins < Self.spinIterations {
                     ck_cpu_relax()
                 } else {
                     lock.lock()
                     sleepers.add(1, ordering: .sequentiallyConsistent)
-                    while state.load(ordering: .sequentiallyConsistent) >> 32 == seen
-                        && !stopping.load(ordering: .sequentiallyConsistent) {
+                    while state.load(ordering: .sequentiallyConsistent) >> 32 == seen {
                         lock.wait()
                     }
                     sleepers.subtract(1, ordering: .sequentiallyConsistent)
@@ -125,10 +127,6 @@ final class WorkerPool: @unchecked Sendable {
                     spins = 0
                 }
                 generation = state.load(ordering: .acquiring) >> 32
-            }
-            if stopping.load(ordering: .acquiring) {
-                running.subtract(1, ordering: .releasing)
-                return
             }
             seen = generation
             work(generation: generation)

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// Users in the SQLite database (migration v4).
+/// Users in the SQLite database (migration v5-users).
 public struct SQLiteUserStore: UserStore {
     let database: AppDatabase
 

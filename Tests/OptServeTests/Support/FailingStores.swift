@@ -42,4 +42,9 @@ struct FailingSessionStore: SessionStore {
     func list(_ filter: SessionFilter) async throws -> SessionPage { try check(); return try await inner.list(filter) }
     func apply(_ change: SessionChange, to id: String) async throws -> Session { try check(); return try await inner.apply(change, to: id) }
     func statistics() async throws -> SessionStatistics { try check(); return try await inner.statistics() }
+    func renewLease(holder: LeaseHolder, sessions: [String], until: Date) async throws -> Set<String> {
+        try check()
+        return try await inner.renewLease(holder: holder, sessions: sessions, until: until)
+    }
+    func recoverAbandoned(now: Date) async throws -> [Session] { try check(); return try await inner.recoverAbandoned(now: now) }
 }
