@@ -81,6 +81,44 @@ import Testing
         }
     }
 
+    /// A session waiting for a worker is leased to the server and its lease keeps being renewed,
+    /// so another process's recovery never takes it for abandoned. The holder here is a process
+    /// that no longer exists on this host: only an unexpired lease protects its sessions.
+    @Test func waitingSessionsKeepTheirLeases() async throws {
+        let (platform, renewals) = try LeaseRecordingStore.platform()
+        let model = try await registerModel(platform, name: "policy")
+        let runner = TestRunner(sessions: platform.sessions, holding: true)
+        let gone = LeaseHolder(host: LeaseHolder.current.host, pid: Int32.max, instance: "gone")
+        let queue = SessionQueue(
+            runner: runner, sessions: platform.sessions, workers: 1, capacity: 5, holder: gone, renewInterval: .milliseconds(20))
+        let service = Task { try await queue.run() }
+        defer { service.cancel() }
+
+        var sessions: [Session] = []
+        for _ in 0..<2 {
+            try queue.reserve()
+            let session = try await platform.sessions.create(NewSession(
+                modelID: model.id, modelName: model.name, techniques: ["simplify"], owner: "eve", holder: gone))
+            queue.submit(SessionJob(sessionID: session.id, criteria: OptimizationCriteria.defaults))
+            sessions.append(session)
+        }
+        let waiting = sessions[1]
+        for _ in 0..<500 where renewals.count(of: waiting.id, by: gone) < 2 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(renewals.count(of: waiting.id, by: gone) >= 2)
+        // Recovery just after the lease taken at creation would have expired finds the waiting
+        // session's renewed lease still valid, although its holder's process is gone.
+        let recovered = try await platform.sessions.recoverAbandoned(
+            now: waiting.createdAt.addingTimeInterval(LeaseHolder.duration + 0.001))
+        #expect(!recovered.map(\.id).contains(waiting.id))
+        #expect(try await platform.sessions.session(id: waiting.id).status == .pending)
+        // The running one is the runner's to renew, not the queue's.
+        #expect(renewals.count(of: sessions[0].id, by: gone) <= 1)
+        runner.release()
+        try? FileManager.default.removeItem(at: platform.configuration.home)
+    }
+
     func waitFor(_ platform: Platform, _ id: String, until condition: (Session) -> Bool) async throws -> Session {
         for _ in 0..<2000 {
             let session = try await platform.sessions.session(id: id)

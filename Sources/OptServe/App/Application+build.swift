@@ -15,6 +15,8 @@ public struct ServerConfiguration: Sendable {
     /// Checks an uploaded model before it is registered (the ONNX loader).
     public var validateModel: ModelValidator
     public var passwords: Passwords
+    /// The lease holder of the sessions this server creates and runs (this process).
+    public var holder: LeaseHolder = .current
     /// How long the users' roles are cached: a removed user's tokens stop working after this.
     public var userCacheSeconds: Double = 2
     public var logger: Logger
@@ -52,8 +54,8 @@ public func buildApplication(
         secret: configuration.secret, accessLifetime: settings.accessTokenLifetime, refreshLifetime: settings.refreshTokenLifetime)
     let queue = configuration.runner.map {
         SessionQueue(
-            runner: $0, sessions: platform.sessions, workers: settings.workers, capacity: settings.queueLimit, metrics: metrics,
-            logger: logger)
+            runner: $0, sessions: platform.sessions, workers: settings.workers, capacity: settings.queueLimit,
+            holder: configuration.holder, metrics: metrics, logger: logger)
     }
     let document = APIDocument.build(settings: settings, sessionsEnabled: queue != nil)
     let documentBytes = try APIDocument.encoded(document)
@@ -75,7 +77,7 @@ public func buildApplication(
             decoyHash: try await configuration.passwords.hash("optctl-decoy-\(UUID().uuidString)")
         ).routes, atPath: "/auth")
     router.addRoutes(DashboardController(platform: platform).routes, atPath: "/dashboard")
-    router.addRoutes(SessionsController(platform: platform, queue: queue, settings: settings).routes, atPath: "/optimization/sessions")
+    router.addRoutes(SessionsController(platform: platform, queue: queue, holder: configuration.holder, settings: settings).routes, atPath: "/optimization/sessions")
     router.addRoutes(ConfigController(platform: platform, settings: settings).routes, atPath: "/config")
     router.addRoutes(
         ModelsController(platform: platform, settings: settings, validate: configuration.validateModel).routes, atPath: "/models")

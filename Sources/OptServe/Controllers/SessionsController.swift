@@ -10,6 +10,8 @@ struct SessionsController {
     /// Nil when the server was built without a runner: then sessions cannot be started here
     /// (POST answers 405, and the OpenAPI document leaves the operation out).
     let queue: SessionQueue?
+    /// Sessions created here are leased to this server until a worker takes them.
+    let holder: LeaseHolder
     let settings: ServerSettings
 
     static let listParameters: Set<String> = ["status", "model_id", "start_date", "end_date", "skip", "limit"]
@@ -63,7 +65,8 @@ struct SessionsController {
         do {
             session = try await TransientRetry.run {
                 try await platform.sessions.create(NewSession(
-                    modelID: model.id, modelName: model.name, techniques: sessionRequest.techniques, owner: identity.name))
+                    modelID: model.id, modelName: model.name, techniques: sessionRequest.techniques, owner: identity.name,
+                    holder: holder))
             }
         } catch {
             queue.release()

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import OptKit
 import ServiceLifecycle
@@ -8,6 +9,11 @@ import Synchronization
 /// every client) up to `capacity`, past which submissions are refused with 503 so the queue
 /// cannot grow without bound.
 ///
+/// The waiting sessions are leased to this server (`holder`, the holder they were created
+/// with): one task renews their leases every `renewInterval`, so no other optctl process takes
+/// a session that merely waits for a worker for abandoned while the server lives. Once a worker
+/// takes a session, the runner keeps its lease.
+///
 /// Runs as a service of the application: on shutdown, running sessions are cancelled (the
 /// runner ends them) and sessions still waiting are marked failed with error_type
 /// `interrupted`, so nothing stays pending forever.
@@ -16,20 +22,27 @@ public final class SessionQueue: Service, Sendable {
     let sessions: any SessionStore
     let workers: Int
     let capacity: Int
+    let holder: LeaseHolder
+    let renewInterval: Duration
     let metrics: ServerMetrics?
     let logger: Logger
     private let stream: AsyncStream<SessionJob>
     private let continuation: AsyncStream<SessionJob>.Continuation
     private let counts = Mutex((waiting: 0, running: 0, closed: false))
+    /// The ids of submitted sessions no worker has taken yet: the ones whose lease this queue renews.
+    private let waitingIDs = Mutex(Set<String>())
 
     public init(
         runner: any SessionRunning, sessions: any SessionStore, workers: Int, capacity: Int,
+        holder: LeaseHolder = .current, renewInterval: Duration = .seconds(LeaseHolder.renewInterval),
         metrics: ServerMetrics? = nil, logger: Logger = Logger(label: "optctl.serve.queue")
     ) {
         self.runner = runner
         self.sessions = sessions
         self.workers = max(1, workers)
         self.capacity = capacity
+        self.holder = holder
+        self.renewInterval = renewInterval
         self.metrics = metrics
         self.logger = logger
         (stream, continuation) = AsyncStream<SessionJob>.makeStream()
@@ -62,6 +75,7 @@ public final class SessionQueue: Service, Sendable {
     }
 
     func submit(_ job: SessionJob) {
+        waitingIDs.withLock { _ = $0.insert(job.sessionID) }
         continuation.yield(job)
     }
 
@@ -78,6 +92,8 @@ public final class SessionQueue: Service, Sendable {
     }
 
     public func run() async throws {
+        let leases = Task { await renewLeases() }
+        defer { leases.cancel() }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 var running = 0
@@ -86,6 +102,7 @@ public final class SessionQueue: Service, Sendable {
                         await group.next()
                         running -= 1
                     }
+                    waitingIDs.withLock { _ = $0.remove(job.sessionID) }
                     if Task.isCancelled || counts.withLock({ $0.closed }) {
                         await abandon(job)
                         continue
@@ -109,6 +126,23 @@ public final class SessionQueue: Service, Sendable {
             }
         } onGracefulShutdown: {
             self.close()
+        }
+    }
+
+    /// Every `renewInterval` until cancelled, extends the leases of the waiting sessions. A
+    /// failed renewal is logged and retried at the next beat (a lease outlives several).
+    private func renewLeases() async {
+        while !Task.isCancelled {
+            let ids = waitingIDs.withLock { $0.sorted() }
+            if !ids.isEmpty {
+                do {
+                    _ = try await sessions.renewLease(
+                        holder: holder, sessions: ids, until: Date().addingTimeInterval(LeaseHolder.duration))
+                } catch {
+                    logger.warning("could not renew the leases of waiting sessions", metadata: ["error": .string("\(error)")])
+                }
+            }
+            try? await Task.sleep(for: renewInterval)
         }
     }
 
