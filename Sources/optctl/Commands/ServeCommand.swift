@@ -53,8 +53,12 @@ struct ServeCommand: AsyncParsableCommand {
             logger.logLevel = level
             var accessLogger = Logger(label: "optctl.access")
             accessLogger.logLevel = level
+            // Sessions left pending or running by a process that died are failed as interrupted,
+            // as every optctl command does when it opens the store.
+            await platform.recoverAbandonedSessions(logger: logger)
+            let runner = OptKitSessionRunner(platform: platform, holder: .current, logger: logger)
             let configuration = ServerConfiguration(
-                platform: platform, settings: settings, secret: secret, runner: nil,
+                platform: platform, settings: settings, secret: secret, runner: runner,
                 logger: logger, accessLogger: accessLogger)
             let app = try await buildApplication(configuration) { channel in
                 let port = channel.localAddress?.port ?? settings.port
