@@ -173,18 +173,87 @@ _optctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    stats|inspect|sessions|config|models|serve|users|shell|help)
+    stats|run|techniques|inspect|sessions|config|models|serve|users|shell|help)
         # Offer subcommand argument completions
         "_optctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'stats inspect sessions config models serve users shell help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'stats run techniques inspect sessions config models serve users shell help' -- "${cur}"))
         ;;
     esac
 }
 
 _optctl_stats() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--home --user)
+    __optctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--home')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    esac
+}
+
+_optctl_run() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=(--param --top1)
+    non_repeating_options=(--techniques --criteria --calibration --validation --out --threads --runs --warmup --control-hz --home --user)
+    __optctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--techniques')
+        return
+        ;;
+    '--param')
+        return
+        ;;
+    '--criteria')
+        return
+        ;;
+    '--calibration')
+        return
+        ;;
+    '--validation')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    '--threads')
+        return
+        ;;
+    '--runs')
+        return
+        ;;
+    '--warmup')
+        return
+        ;;
+    '--control-hz')
+        return
+        ;;
+    '--top1')
+        return
+        ;;
+    '--home')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    esac
+}
+
+_optctl_techniques() {
     repeating_flags=()
     non_repeating_flags=(--json -q --quiet --version -h --help)
     repeating_options=()

@@ -51,6 +51,8 @@ _optctl() {
     command)
         local -ar subcommands=(
             'stats:Show dashboard statistics: models, sessions by outcome, average gains.'
+            'run:Optimize a model and measure size, speed and accuracy before and after.'
+            'techniques:List the optimization techniques with their parameters.'
             'inspect:Show a model'\''s interface, size and ops, and what the engine cannot run.'
             'sessions:List and inspect optimization sessions.'
             'config:Read, replace and check the optimization criteria.'
@@ -64,7 +66,7 @@ _optctl() {
         ;;
     arg)
         case "${words[1]}" in
-        stats|inspect|sessions|config|models|serve|users|shell|help)
+        stats|run|techniques|inspect|sessions|config|models|serve|users|shell|help)
             "_optctl_${words[1]}" && ret=0
             ;;
         esac
@@ -75,6 +77,48 @@ _optctl() {
 }
 
 _optctl_stats() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--home[Home folder holding the optctl database.]:path:'
+        '--user[Act as this user (default\: $OPTCTL_USER, else the login name).]:name:'
+        '--json[Print machine-readable JSON (docs/json.md).]'
+        '(-q --quiet)'{-q,--quiet}'[Print only what a script needs (ids), no messages.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_optctl_run() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':model:'
+        '--techniques[Comma-separated technique ids (`optctl techniques` lists them).]:list:'
+        '*--param[A technique parameter, TECHNIQUE.NAME=VALUE (repeatable; VALUE as JSON or a plain string), e.g. quantize-int8.method=entropy.]:setting:'
+        '--criteria[Criteria JSON for this run only, instead of the stored criteria.]:file:'
+        '--calibration[Calibration data\: a folder of test_data_set_K folders, a .npy or a .npz file.]:path:'
+        '--validation[Validation data in the same formats (default\: the calibration data, else synthetic inputs).]:path:'
+        '--out[Where to write the optimized model (default\: NAME.opt.onnx beside the input).]:path:'
+        '--threads[Threads for every measurement (default\: all cores).]:n:'
+        '--runs[Timed runs per latency measurement, after the warm-up.]:n:'
+        '--warmup[Untimed warm-up runs before each latency measurement.]:n:'
+        '--control-hz[Control-loop rate\: check that the optimized p99 fits one period.]:hz:'
+        '*--top1[An output holding class scores, scored by top-1 agreement (repeatable).]:output:'
+        '--home[Home folder holding the optctl database.]:path:'
+        '--user[Act as this user (default\: $OPTCTL_USER, else the login name).]:name:'
+        '--json[Print machine-readable JSON (docs/json.md).]'
+        '(-q --quiet)'{-q,--quiet}'[Print only what a script needs (ids), no messages.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_optctl_techniques() {
     local -i ret=1
     local -ar arg_specs=(
         '--home[Home folder holding the optctl database.]:path:'
