@@ -81,6 +81,50 @@ import Testing
         #expect(server.stderr.contains("GET /dashboard/stats 200"))
     }
 
+    /// A session started over HTTP runs in the server through the same pipeline as `optctl run`;
+    /// one run by `optctl run` in another process shows in the API as well.
+    @Test func sessionsStartedByPOSTAndByOptctlRunShareTheStore() async throws {
+        let directory = try TemporaryDirectory()
+        let home = directory.url.appendingPathComponent("home")
+        let optctl = Optctl(home: home, user: "ada")
+        #expect(try optctl.run(["users", "add", "ada", "--role", "admin", "--password-stdin"], input: "long enough password\n").status == 0)
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Examples/mlp_policy.onnx").standardized
+        let model = directory.url.appendingPathComponent("mlp_policy.onnx")
+        try FileManager.default.copyItem(at: example, to: model)
+        let added = try optctl.run(["models", "add", model.path, "--json"])
+        let modelID = try #require(try added.json()["model_id"]?.stringValue, "\(added.stdout) \(added.stderr)")
+
+        let server = try ServeProcess(home: home, environment: ["OPTCTL_JWT_SECRET": String(repeating: "s", count: 40)])
+        let token = try await server.signIn("ada", password: "long enough password")
+        let posted = try await server.request(
+            "POST", "/optimization/sessions", token: token, json: #"{"model_id": "\#(modelID)", "techniques": ["simplify"]}"#)
+        #expect(posted.status == 202)
+        let postedID = try #require(try posted.json()["session_id"]?.stringValue)
+
+        let cli = try optctl.run([
+            "run", model.path, "--techniques", "simplify", "--runs", "5", "--warmup", "1",
+            "--out", directory.path("cli.onnx"), "--json",
+        ])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        let last = try JSONParser.parse(String(cli.stdout.split(separator: "\n").last ?? ""))
+        let cliID = try #require(last["data"]?["session_id"]?.stringValue)
+
+        var status: JSONValue?
+        for _ in 0..<600 {
+            status = try await server.request("GET", "/optimization/sessions/\(postedID)", token: token).json()["status"]
+            if status != .string("pending") && status != .string("running") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(status == .string("completed"))
+        let shown = try await server.request("GET", "/optimization/sessions/\(cliID)", token: token).json()
+        #expect(shown["status"] == .string("completed"))
+        #expect(shown["owner"] == .string("ada"))
+        let completed = try await server.request("GET", "/optimization/sessions?status=completed", token: token).json()
+        #expect(completed["total"] == .number(2))
+        #expect(server.stop() == 0)
+    }
+
     @Test func badSettingsStopTheServerBeforeItStartsNamingEveryProblem() throws {
         let directory = try TemporaryDirectory()
         let optctl = Optctl(home: directory.url.appendingPathComponent("home"))
