@@ -119,6 +119,25 @@ import Testing
         try? FileManager.default.removeItem(at: platform.configuration.home)
     }
 
+    /// A session whose process died (its holder is gone and its lease expired) is failed as
+    /// interrupted by the running server, without waiting for another process to open the store.
+    @Test func theServerSweepsSessionsWhoseProcessDied() async throws {
+        let platform = try Fixture.makePlatform()
+        let model = try await registerModel(platform, name: "policy")
+        let gone = LeaseHolder(host: LeaseHolder.current.host, pid: Int32.max, instance: "gone")
+        let session = try await platform.sessions.create(NewSession(
+            modelID: model.id, modelName: model.name, techniques: ["simplify"], owner: "eve", holder: gone))
+        try await platform.sessions.apply(.start, to: session.id)
+        _ = try await platform.sessions.renewLease(holder: gone, sessions: [session.id], until: Date().addingTimeInterval(-60))
+        let sweeper = AbandonedSessionSweeper(platform: platform, interval: .milliseconds(20), logger: Fixture.quietLogger("sweep"))
+        let task = Task { try await sweeper.run() }
+        defer { task.cancel() }
+        let ended = try await waitFor(platform, session.id) { $0.status.isTerminal }
+        #expect(ended.status == .failed)
+        #expect(ended.errorType == .interrupted)
+        try? FileManager.default.removeItem(at: platform.configuration.home)
+    }
+
     func waitFor(_ platform: Platform, _ id: String, until condition: (Session) -> Bool) async throws -> Session {
         for _ in 0..<2000 {
             let session = try await platform.sessions.session(id: id)

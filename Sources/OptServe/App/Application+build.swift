@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import OptKit
+import ServiceLifecycle
 
 /// The server's dependencies, built by `optctl serve` (and by tests with an in-memory store).
 public struct ServerConfiguration: Sendable {
@@ -17,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     public var passwords: Passwords
     /// The lease holder of the sessions this server creates and runs (this process).
     public var holder: LeaseHolder = .current
+    /// How often sessions whose process died (lease expired) are failed as interrupted.
+    public var sweepInterval: Duration = .seconds(LeaseHolder.duration)
     /// How long the users' roles are cached: a removed user's tokens stop working after this.
     public var userCacheSeconds: Double = 2
     public var logger: Logger
@@ -82,8 +85,10 @@ public func buildApplication(
     router.addRoutes(
         ModelsController(platform: platform, settings: settings, validate: configuration.validateModel).routes, atPath: "/models")
 
+    var services: [any Service] = [AbandonedSessionSweeper(platform: platform, interval: configuration.sweepInterval, logger: logger)]
+    if let queue { services.append(queue) }
     return Application(
         router: router,
         configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "optctl"),
-        services: queue.map { [$0] } ?? [], onServerRunning: onServerRunning, logger: logger)
+        services: services, onServerRunning: onServerRunning, logger: logger)
 }
