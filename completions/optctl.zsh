@@ -59,6 +59,8 @@ _optctl() {
             'sessions:List and inspect optimization sessions.'
             'config:Read, replace and check the optimization criteria.'
             'models:Register and list model files.'
+            'serve:Serve the REST API (and the dashboard'\''s real-time channel) over HTTP.'
+            'users:Manage the users of optctl serve.'
             'shell:An interactive prompt over the same commands (history, tab completion).'
             'help:Show subcommand help information.'
         )
@@ -66,7 +68,7 @@ _optctl() {
         ;;
     arg)
         case "${words[1]}" in
-        stats|run|techniques|inspect|bench|check|sessions|config|models|shell|help)
+        stats|run|techniques|inspect|bench|check|sessions|config|models|serve|users|shell|help)
             "_optctl_${words[1]}" && ret=0
             ;;
         esac
@@ -381,6 +383,104 @@ _optctl_models_add() {
 _optctl_models_list() {
     local -i ret=1
     local -ar arg_specs=(
+        '--home[Home folder holding the optctl database.]:path:'
+        '--user[Act as this user (default\: $OPTCTL_USER, else the login name).]:name:'
+        '--json[Print machine-readable JSON (docs/json.md).]'
+        '(-q --quiet)'{-q,--quiet}'[Print only what a script needs (ids), no messages.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_optctl_serve() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--host[Address to listen on (default 127.0.0.1, or $OPTCTL_HOST).]:address:'
+        '--port[Port to listen on; 0 picks a free one (default 8000, or $OPTCTL_PORT).]:port:'
+        '--profile[dev, staging or prod (default dev, or $OPTCTL_PROFILE).]:profile:'
+        '--home[Home folder holding the optctl database.]:path:'
+        '--user[Act as this user (default\: $OPTCTL_USER, else the login name).]:name:'
+        '--json[Print machine-readable JSON (docs/json.md).]'
+        '(-q --quiet)'{-q,--quiet}'[Print only what a script needs (ids), no messages.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_optctl_users() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'add:Add a user who can sign in to optctl serve.'
+            'list:List the users of optctl serve, by name.'
+            'remove:Remove a user.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        add|list|remove)
+            "_optctl_users_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_optctl_users_add() {
+    local -i ret=1
+    local -ar ___role=('admin' 'engineer' 'viewer')
+    local -ar arg_specs=(
+        ':name:'
+        '--role[The user'\''s role\: admin, engineer or viewer.]:role:{__optctl_complete "${___role[@]}"}'
+        '--password-stdin[Read the password from standard input (one line) instead of prompting.]'
+        '--home[Home folder holding the optctl database.]:path:'
+        '--user[Act as this user (default\: $OPTCTL_USER, else the login name).]:name:'
+        '--json[Print machine-readable JSON (docs/json.md).]'
+        '(-q --quiet)'{-q,--quiet}'[Print only what a script needs (ids), no messages.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_optctl_users_list() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--home[Home folder holding the optctl database.]:path:'
+        '--user[Act as this user (default\: $OPTCTL_USER, else the login name).]:name:'
+        '--json[Print machine-readable JSON (docs/json.md).]'
+        '(-q --quiet)'{-q,--quiet}'[Print only what a script needs (ids), no messages.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_optctl_users_remove() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':name:'
         '--home[Home folder holding the optctl database.]:path:'
         '--user[Act as this user (default\: $OPTCTL_USER, else the login name).]:name:'
         '--json[Print machine-readable JSON (docs/json.md).]'

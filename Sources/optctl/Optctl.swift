@@ -25,6 +25,8 @@ struct Optctl: AsyncParsableCommand {
             SessionsCommand.self,
             ConfigCommand.self,
             ModelsCommand.self,
+            ServeCommand.self,
+            UsersCommand.self,
             ShellCommand.self,
         ])
 
