@@ -242,7 +242,7 @@ final class RunExecution {
     private func needsFallback(_ attempt: RunAttempt) -> Bool {
         let failed = CriteriaCheck.failures(attempt.checks).map { $0.criterion }
         return failed.contains("min_accuracy_retention_percent")
-            && attempt.quantizedNodes.count > 0 && criteria.constraints.maxFallbackAttempts > 0
+            && attempt.quantizedNodes.count > 1 && criteria.constraints.maxFallbackAttempts > 0
     }
 
     /// Sensitivity analysis, then retries that keep the most damaging layers in float32: the
@@ -257,16 +257,19 @@ final class RunExecution {
         }
         warnings.append(contentsOf: ranking.notes)
         var attempts: [RunAttempt] = []
-        let retries = min(criteria.constraints.maxFallbackAttempts, ranking.layers.count)
+        // At least one layer stays quantized: excluding them all would undo the technique, not
+        // fall back within it.
+        let excludable = ranking.layers.count - 1
+        let retries = min(criteria.constraints.maxFallbackAttempts, excludable)
         let width = 7.0 / Double(max(1, retries))
         var excludedCount = 0
         for retry in 0..<retries {
-            excludedCount = min(ranking.layers.count, max(excludedCount + 1, 1 << retry))
+            excludedCount = min(excludable, max(excludedCount + 1, 1 << retry))
             let excluded = ranking.layers.prefix(excludedCount).map(\.node)
             let from = 91 + width * Double(retry)
             let next = try await attempt(number: retry + 2, excluding: excluded, span: from...(from + width))
             attempts.append(next)
-            if next.meetsCriteria || excludedCount == ranking.layers.count { break }
+            if next.meetsCriteria || excludedCount == excludable { break }
         }
         sensitivity = ranking
         return attempts
