@@ -131,7 +131,12 @@ public struct Float16Pass: OptimizationPass {
                 details: .object(["kept_fp32": .array(kept.map(\.json))]), warnings: warnings)
         }
         try await context.progress.report(0.85, "fp16: rewriting the graph")
-        let (convertedInitializers, castCount) = rewrite(&graph, converted: converted, isFloat: { type($0)?.dataType == .float })
+        // The closure reads the graph as it was before the rewrite: reading `graph` itself while
+        // `rewrite` holds it inout is an exclusivity violation (a crash in debug builds).
+        let original = graph
+        let (convertedInitializers, castCount) = rewrite(&graph, converted: converted, isFloat: {
+            (original.declaredType(of: $0) ?? types[$0])?.dataType == .float
+        })
         try graph.sortTopologically()
         model.graph = graph
         try await context.progress.report(1, "fp16: done")
