@@ -77,11 +77,21 @@ import Testing
                 let error = relativeL2(actual, expected)
                 #expect(error < item.bound, "\(item.label): relative L2 \(error) against float32 exceeds \(item.bound)")
             }
-            // Where our engine runs the produced model too, the two runtimes agree.
+            // Where our engine runs the produced model too, the two runtimes agree: to float32
+            // rounding on float models; on int8 and float16 models, where each runtime rounds
+            // in its own places (our engine computes float16 models in float32 and sums int8
+            // products in its own fused kernels), both within the model's bound of float32.
             if let ours = try? runEngine(item.model, item.feeds) {
+                let lowPrecision = item.model.graph.initializers.values.contains {
+                    [.int8, .uint8, .float16].contains($0.dataType)
+                } || item.model.graph.nodes.contains { $0.opType == "DynamicQuantizeLinear" }
                 for (name, theirs) in result {
                     guard let mine = ours[name] else { continue }
-                    #expect(relativeL2(mine, theirs) < 1e-4, "\(item.label): our engine and onnxruntime differ on \(name)")
+                    let bound = lowPrecision ? item.bound : 1e-4
+                    #expect(relativeL2(mine, theirs) < bound, "\(item.label): our engine and onnxruntime differ on \(name)")
+                    if lowPrecision, let expected = item.reference[name] {
+                        #expect(relativeL2(mine, expected) < item.bound, "\(item.label): our engine's \(name) against float32")
+                    }
                 }
             }
         }
