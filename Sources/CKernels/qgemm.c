@@ -19,6 +19,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "activations.h"
+
 #define TVNNI __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx512vnni")))
 #define T256 __attribute__((target("avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
@@ -84,6 +86,10 @@ static void im2col_row(const uint8_t *plane, long height, long width, long strid
                        long offset_y, long offset_x, long out_w, long n0, long n1, uint8_t padded,
                        uint8_t fx, uint8_t *dst) {
     long oy = n0 / out_w, ox = n0 % out_w;
+    // Output columns whose input column is inside the image: lo <= o < hi (the same for every
+    // output row, so computed once: divisions are slow next to the byte copies).
+    long lo = offset_x >= 0 ? 0 : (-offset_x + stride_w - 1) / stride_w;
+    long hi = width - offset_x <= 0 ? 0 : (width - offset_x + stride_w - 1) / stride_w;
     for (long p = n0; p < n1; oy++, ox = 0) {
         long run = min_long(out_w - ox, n1 - p);
         long iy = oy * stride_h + offset_y;
@@ -91,9 +97,7 @@ static void im2col_row(const uint8_t *plane, long height, long width, long strid
             memset(dst, padded, (size_t)run);
         } else {
             const uint8_t *row = plane + iy * width;
-            // Pixels [ox, ox + run): ix = o * stride_w + offset_x; inside for lo <= o < hi.
-            long lo = offset_x >= 0 ? 0 : (-offset_x + stride_w - 1) / stride_w;
-            long hi = width - offset_x <= 0 ? 0 : (width - offset_x + stride_w - 1) / stride_w;
+            // Pixels [ox, ox + run): ix = o * stride_w + offset_x.
             long a = ox, b = ox + run;
             long in0 = a > lo ? a : lo, in1 = b < hi ? b : hi;
             if (in1 < in0) in1 = in0 = b;
@@ -224,8 +228,15 @@ INLINE int32_t zero_at(const int32_t *zero, long step, long index) {
             float s = ep->scale * rs * (ep->col_scale ? ep->col_scale[cc] : 1.0f);                 \
             if (ep->output == CK_QOUT_F32) {                                                       \
                 float f = (float)v * s + rbf + (ep->col_bias ? ep->col_bias[cc] : 0.0f);           \
+                if (ep->accumulate) f += ((float *)c)[at];                                         \
+                f = activate_scalar(ep->activation, f);                                            \
                 f = f < ep->lo ? ep->lo : (f > ep->hi ? ep->hi : f);                               \
                 ((float *)c)[at] = f;                                                              \
+            } else if (ep->activation) {                                                           \
+                float f = (float)v * s + rbf + (ep->col_bias ? ep->col_bias[cc] : 0.0f);           \
+                f = nearbyintf(activate_scalar(ep->activation, f) * ep->out_scale) + (float)ep->out_zero; \
+                f = f < (float)ep->qlo ? (float)ep->qlo : (f > (float)ep->qhi ? (float)ep->qhi : f); \
+                ((uint8_t *)c)[at] = (uint8_t)(int32_t)f;                                          \
             } else {                                                                               \
                 double d = (double)v * (double)s + (double)(rbf + (ep->col_bias ? ep->col_bias[cc] : 0.0f)); \
                 d = nearbyint(d) + ep->out_zero;                                                   \
@@ -423,8 +434,19 @@ INLINE TVNNI void qstore_vnni(const int mr, __m512i acc[QMR][2], const ck_qepilo
             __m512 s = ep->row_scale ? _mm512_mul_ps(cscale[v], _mm512_set1_ps(rs)) : cscale[v];
             if (ep->output == CK_QOUT_F32) {
                 __m512 f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(x), s, _mm512_add_ps(cbf[v], _mm512_set1_ps(rbf)));
+                if (ep->accumulate) f = _mm512_add_ps(f, _mm512_maskz_loadu_ps(mask[v], (float *)c + at));
+                if (ep->activation) f = activate512(ep->activation, f);
                 f = _mm512_min_ps(_mm512_max_ps(f, _mm512_set1_ps(ep->lo)), _mm512_set1_ps(ep->hi));
                 _mm512_mask_storeu_ps((float *)c + at, mask[v], f);
+                continue;
+            }
+            if (ep->activation) {
+                __m512 f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(x), s, _mm512_add_ps(cbf[v], _mm512_set1_ps(rbf)));
+                f = _mm512_mul_ps(activate512(ep->activation, f), _mm512_set1_ps(ep->out_scale));
+                f = _mm512_roundscale_ps(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+                f = _mm512_add_ps(f, _mm512_set1_ps((float)ep->out_zero));
+                f = _mm512_min_ps(_mm512_max_ps(f, _mm512_set1_ps((float)ep->qlo)), _mm512_set1_ps((float)ep->qhi));
+                _mm_mask_storeu_epi8((uint8_t *)c + at, mask[v], _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(f)));
                 continue;
             }
             // Requantized: rounded in double, as ONNX's reference (int32 * float32 -> float64);

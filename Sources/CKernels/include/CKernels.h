@@ -122,6 +122,13 @@ typedef struct ck_qepilogue {
     int32_t out_zero;
     int32_t qlo;
     int32_t qhi;
+    /// A CK_ACT_ activation on the float value (after biases and accumulation). With an 8-bit
+    /// output and an activation, the value is computed in float, activated, then multiplied by
+    /// out_scale (1 / the output scale) and rounded.
+    int activation;
+    float out_scale;
+    /// Float output: add C's previous contents (a fused residual Add) before the activation.
+    int accumulate;
 } ck_qepilogue;
 
 /// Bytes of a packed M x K A operand and of a packed K x N B operand.

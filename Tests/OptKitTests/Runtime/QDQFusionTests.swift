@@ -96,6 +96,39 @@ private func qdqGraph() -> Graph {
         let outputs = try Executor(graph: graph, opsets: ["": 21], threads: 1).run(feeds)
         #expect(outputs["y2"]?.shape == [4, 24])
     }
+
+    @Test func biasResidualAndActivationAfterAFusedProductMatchTheUnfusedGraph() throws {
+        // x -> Q -> DQ -> MatMul(DQ(int8 W)) -> Add(bias) -> Add(x: residual) -> Gelu or Tanh
+        // -> y: the executor folds bias and residual into the integer op.
+        for activation in ["Tanh", "Gelu"] {
+            var graph = Graph(name: "block")
+            graph.inputs = [ValueInfo(name: "x", type: TensorType(dataType: .float, shape: [.fixed(6), .fixed(32)]))]
+            graph.outputs = [ValueInfo(name: "y", type: nil)]
+            var generator = SeededGenerator(seed: 7)
+            graph.initializers = [
+                "s": Tensor([0.01], shape: []), "z": Tensor(elements: [UInt8(120)], dataType: .uint8, shape: []),
+                "w": Tensor(elements: (0..<(32 * 32)).map { _ in Int8.random(in: -127...127, using: &generator) }, dataType: .int8, shape: [32, 32]),
+                "ws": Tensor([0.002], shape: []), "b": randomTensor([32], seed: 8),
+            ]
+            graph.nodes = [
+                Node(name: "q", opType: "QuantizeLinear", inputs: ["x", "s", "z"], outputs: ["xq"]),
+                Node(name: "dq", opType: "DequantizeLinear", inputs: ["xq", "s", "z"], outputs: ["xd"]),
+                Node(name: "dqw", opType: "DequantizeLinear", inputs: ["w", "ws"], outputs: ["wd"]),
+                Node(name: "mm", opType: "MatMul", inputs: ["xd", "wd"], outputs: ["m"]),
+                Node(name: "bias", opType: "Add", inputs: ["m", "b"], outputs: ["mb"]),
+                Node(name: "residual", opType: "Add", inputs: ["x", "mb"], outputs: ["r"]),
+                Node(name: "act", opType: activation, inputs: ["r"], outputs: ["y"]),
+            ]
+            let x = randomTensor([6, 32], seed: 9)
+            let fused = try Executor(graph: graph, opsets: ["": 21], threads: 1)
+            // Q, the product with bias and residual, then the activation (not fused after a
+            // residual, whose fallback Add would otherwise run after it).
+            #expect(try fused.profile(["x": x], runs: 1).count == 3, "\(activation)")
+            let y = try #require(try fused.run(["x": x])["y"])
+            let reference = try #require(try Executor(graph: graph, opsets: ["": 21], threads: 1, fuseQuantized: false).run(["x": x])["y"])
+            expectClose(y, reference.elements(Float.self), shape: [6, 32], tolerance: 1e-4)
+        }
+    }
 }
 
 @Suite struct Float16GraphTests {

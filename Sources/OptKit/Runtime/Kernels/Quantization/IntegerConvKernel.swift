@@ -65,20 +65,25 @@ struct IntegerConvKernel: ConstantSpecializable, EpilogueFusable {
     }
 
     func fusing(_ fused: FusedEpilogue) -> (any Kernel)? {
-        guard mode == .fused, !relu, let epilogue, case .float = epilogue.output else { return nil }
-        if case .addConstant(let addend) = fused {
+        guard mode == .fused, let epilogue, epilogue.acceptsMore else { return nil }
+        var copy = self
+        switch fused {
+        case .addConstant(let addend):
             guard let channels = weights?.outChannels, addend.count == channels, addend.dataType == .float,
                 Array(addend.shape.drop { $0 == 1 }) == [channels] + [Int](repeating: 1, count: weights?.kernel.count ?? 0),
                 let biased = epilogue.addingBias(addend.elements(Float.self))
             else { return nil }
-            var copy = self
             copy.epilogue = biased
-            return copy
+        case .activation(let activation):
+            guard let activated = epilogue.activated(activation) else { return nil }
+            copy.epilogue = activated
+        case let .clamp(lower, upper):
+            guard lower == 0, upper == .infinity else { return nil }
+            copy.relu = true
+            copy.epilogue = epilogue.replacingOutput(.float(lower: 0, upper: .infinity))
+        case .addTensor, .scale, .channelAffine:
+            return nil
         }
-        guard case let .clamp(lower, upper) = fused, lower == 0, upper == .infinity else { return nil }
-        var copy = self
-        copy.relu = true
-        copy.epilogue = epilogue.replacingOutput(.float(lower: 0, upper: .infinity))
         return copy
     }
 

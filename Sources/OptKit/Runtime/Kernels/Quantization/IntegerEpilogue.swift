@@ -26,6 +26,8 @@ final class IntegerEpilogue: @unchecked Sendable {
     let scales: PinnedArray<Float>?
     let floatBias: PinnedArray<Float>?
     let integerBias: PinnedArray<Int32>?
+    /// A fused Tanh or GELU on a float output.
+    private(set) var activation = GemmEpilogue.Activation.none
 
     var needsActivationSums: Bool { (0..<weightZero.count).contains { weightZero.pointer[$0] != 0 } }
     var needsWeightSums: Bool { activationZero != 0 }
@@ -42,7 +44,8 @@ final class IntegerEpilogue: @unchecked Sendable {
         self.integerBias = integerBias.map { PinnedArray($0) }
     }
 
-    private init(copying other: IntegerEpilogue, output: Output, floatBias: PinnedArray<Float>?) {
+    private init(copying other: IntegerEpilogue, output: Output, floatBias: PinnedArray<Float>?, activation: GemmEpilogue.Activation? = nil) {
+        self.activation = activation ?? other.activation
         self.output = output
         channelAxis = other.channelAxis
         activationZero = other.activationZero
@@ -58,10 +61,22 @@ final class IntegerEpilogue: @unchecked Sendable {
         IntegerEpilogue(copying: self, output: output, floatBias: floatBias)
     }
 
+    /// A float output to which nothing but biases has been applied: a further step may follow.
+    var acceptsMore: Bool {
+        guard case .float(let lower, let upper) = output else { return false }
+        return lower == -.infinity && upper == .infinity && activation == .none
+    }
+
+    /// The same float-output product followed by `activation`.
+    func activated(_ activation: GemmEpilogue.Activation) -> IntegerEpilogue? {
+        guard acceptsMore else { return nil }
+        return IntegerEpilogue(copying: self, output: output, floatBias: floatBias, activation: activation)
+    }
+
     /// The same float-output product with `addend` (one value per output channel) added to its
     /// bias: a fused Add of a constant.
     func addingBias(_ addend: [Float]) -> IntegerEpilogue? {
-        guard case .float(let lower, let upper) = output, lower == -.infinity, upper == .infinity else { return nil }
+        guard acceptsMore else { return nil }
         let current = floatBias.map { Array(UnsafeBufferPointer(start: $0.pointer, count: $0.count)) }
             ?? [Float](repeating: 0, count: addend.count)
         guard current.count == addend.count else { return nil }
@@ -112,6 +127,8 @@ final class IntegerEpilogue: @unchecked Sendable {
             if perChannelScale { ep.col_scale = scale }
         }
         if let scales, scales.count == 1 { ep.scale = scales.pointer[0] }
+        ep.activation = activation.rawValue
+        ep.out_scale = 1
         switch output {
         case .int32:
             ep.output = CK_QOUT_I32

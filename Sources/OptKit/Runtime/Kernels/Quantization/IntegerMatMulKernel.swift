@@ -28,6 +28,14 @@ struct IntegerMatMulKernel: ConstantSpecializable, EpilogueFusable {
     var relu = false
     var weights: PackedInt8Matrix?
     var epilogue: IntegerEpilogue?
+    /// A fused residual Add: its other operand is the kernel's last input, added to the product
+    /// before any activation; when its shape is not the output's, `fallback` (the Add's own
+    /// kernel) runs after the product instead.
+    struct Residual: Sendable {
+        let fallback: any Kernel
+        let outputFirst: Bool
+    }
+    var residual: Residual?
     /// The element type of A the prepared epilogue assumes (its zero point's packed form
     /// depends on it).
     var epilogueActivationType: DataType?
@@ -76,20 +84,27 @@ struct IntegerMatMulKernel: ConstantSpecializable, EpilogueFusable {
     }
 
     func fusing(_ fused: FusedEpilogue) -> (any Kernel)? {
-        guard mode == .fused, !relu, let epilogue, case .float = epilogue.output else { return nil }
-        if case .addConstant(let addend) = fused {
+        guard mode == .fused, residual == nil, let epilogue, epilogue.acceptsMore else { return nil }
+        var copy = self
+        switch fused {
+        case .addConstant(let addend):
             guard let channels = weights?.columns, addend.count == channels, addend.dataType == .float,
-                addend.shape.filter({ $0 != 1 }).count <= 1, addend.shape.last == channels || channels == 1,
+                addend.shape.last == channels || channels == 1,
                 let biased = epilogue.addingBias(addend.elements(Float.self))
             else { return nil }
-            var copy = self
             copy.epilogue = biased
-            return copy
+        case .activation(let activation):
+            guard let activated = epilogue.activated(activation) else { return nil }
+            copy.epilogue = activated
+        case let .clamp(lower, upper):
+            guard lower == 0, upper == .infinity else { return nil }
+            copy.relu = true
+            copy.epilogue = epilogue.replacingOutput(.float(lower: 0, upper: .infinity))
+        case let .addTensor(fallback, outputFirst):
+            copy.residual = Residual(fallback: fallback, outputFirst: outputFirst)
+        case .scale, .channelAffine:
+            return nil
         }
-        guard case let .clamp(lower, upper) = fused, lower == 0, upper == .infinity else { return nil }
-        var copy = self
-        copy.relu = true
-        copy.epilogue = epilogue.replacingOutput(.float(lower: 0, upper: .infinity))
         return copy
     }
 
@@ -205,6 +220,8 @@ struct IntegerMatMulKernel: ConstantSpecializable, EpilogueFusable {
         } else {
             throw .unsupportedAttribute(node: node, attribute: "B", message: "batch dimensions \(bBatch) against A's \(aBatch) (the engine runs a 2-D B or equal batch dimensions)")
         }
+        // A fused residual operand, the input after the node's own nine.
+        let residualValue = residual != nil && inputs.count > 9 ? inputs[inputs.count - 1] : nil
         let epilogue: IntegerEpilogue
         if let prepared = self.epilogue, epilogueActivationType == a.dataType {
             epilogue = prepared
@@ -217,6 +234,11 @@ struct IntegerMatMulKernel: ConstantSpecializable, EpilogueFusable {
         let batches = batchShape.reduce(1, *)
         guard m > 0, n > 0, batches > 0 else { return [y] }
         let elementBytes = epilogue.outputType.byteSize ?? 1
+        var accumulate: Int32 = 0
+        if let residualValue, residualValue.dataType == .float, residualValue.shape == outShape {
+            y.storage.bytes.copyMemory(from: residualValue.storage.bytes, byteCount: y.count * 4)
+            accumulate = 1
+        }
         let aBytes = a.storage.bytes.assumingMemoryBound(to: UInt8.self)
         let bBytes = b.storage.bytes.assumingMemoryBound(to: UInt8.self)
         // A 2-D B shared by every batch: all rows of A in one product.
@@ -245,13 +267,17 @@ struct IntegerMatMulKernel: ConstantSpecializable, EpilogueFusable {
                     weightSums = needColumnSums ? UnsafePointer(columnSums) : nil
                 }
                 withUnsafePointer(to: &zero) { zeroPointer in
-                    let ep = epilogue.make(channelOffset: 0, activationZero: zeroPointer,
+                    var ep = epilogue.make(channelOffset: 0, activationZero: zeroPointer,
                                            activationSums: needRowSums ? UnsafePointer(rowSums) : nil, weightSums: weightSums)
+                    ep.accumulate = accumulate
                     IGEMM.packedProduct(
                         m: rowsPerProduct, n: n, k: k, a: packedA, b: bPointer, aUnsigned: true,
                         c: y.storage.bytes + product * rowsPerProduct * n * elementBytes, ldc: n, epilogue: ep, context: context)
                 }
             }
+        }
+        if let residual, let residualValue, accumulate == 0 {
+            return try residual.fallback.run(residual.outputFirst ? [y, residualValue] : [residualValue, y], context)
         }
         return [y]
     }
