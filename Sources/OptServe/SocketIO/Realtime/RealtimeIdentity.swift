@@ -1,0 +1,57 @@
+import Foundation
+
+/// Roles as contracts.md defines them, for the real-time channel's visibility rules.
+public enum RealtimeRole: String, Sendable, CaseIterable {
+    case admin, engineer, viewer
+
+    /// Admins and viewers see every session; an engineer sees their own.
+    public var seesEverySession: Bool { self != .engineer }
+}
+
+/// Who is behind a Socket.IO connection, as the REST API's token says.
+public struct RealtimeIdentity: Equatable, Sendable {
+    public var user: String
+    public var role: RealtimeRole
+    /// When the token stops being valid; the socket is disconnected then (nil: never).
+    public var expiresAt: Date?
+
+    public init(user: String, role: RealtimeRole, expiresAt: Date? = nil) {
+        self.user = user
+        self.role = role
+        self.expiresAt = expiresAt
+    }
+
+    /// Whether this identity may see (subscribe to, receive events of) a session owned by `owner`.
+    public func maySee(sessionOwnedBy owner: String) -> Bool {
+        role.seesEverySession || owner == user
+    }
+}
+
+/// Why a token was refused; the message goes to the client in CONNECT_ERROR.
+public struct TokenRefusal: Error, Equatable, Sendable {
+    public var message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+}
+
+/// Turns the JWT a client sends in its CONNECT auth payload (`{"token": "…"}`) into an
+/// identity. The server's implementation is the REST API's own verifier, so a token valid for
+/// one is valid for the other.
+public protocol RealtimeTokenVerifier: Sendable {
+    func identity(forToken token: String) async throws(TokenRefusal) -> RealtimeIdentity
+}
+
+/// A verifier from a closure.
+public struct ClosureTokenVerifier: RealtimeTokenVerifier {
+    let verify: @Sendable (String) async throws(TokenRefusal) -> RealtimeIdentity
+
+    public init(_ verify: @escaping @Sendable (String) async throws(TokenRefusal) -> RealtimeIdentity) {
+        self.verify = verify
+    }
+
+    public func identity(forToken token: String) async throws(TokenRefusal) -> RealtimeIdentity {
+        try await verify(token)
+    }
+}
