@@ -19,9 +19,11 @@ enum LiveServer {
         return logger
     }()
 
-    /// A short heartbeat so that timeouts show within a test, and limits out of the way.
+    /// Limits out of the way and a heartbeat long enough that raw clients, which do not
+    /// answer pings, stay connected however slowly parallel tests run; heartbeat tests pass
+    /// short durations.
     static func configuration(
-        pingInterval: Duration = .milliseconds(300), pingTimeout: Duration = .milliseconds(200),
+        pingInterval: Duration = .seconds(20), pingTimeout: Duration = .seconds(20),
         maxPayload: Int = 1_000_000, maxConnections: Int = 1000, rate: Double = 10_000, burst: Int = 10_000,
         clientBufferLimit: Int = 1 << 20, upgradeTimeout: Duration = .seconds(10)
     ) -> EngineConfiguration {

@@ -103,6 +103,36 @@ public final class EngineServer: Service, Sendable {
         return nil
     }
 
+    // MARK: - Polls overtaken by the client's close
+
+    /// Sessions a polling client closed while no poll was held, and until when the poll it
+    /// had in flight may still arrive. A client closes with a POST while its GET is pending;
+    /// the two travel on different connections, so the close can be handled first. That GET is
+    /// then answered with noop, as if it had been held, instead of an error; later ones get 400.
+    private let closedByClient = Mutex<[String: ContinuousClock.Instant]>([:])
+    private static let overtakenPollWindow = Duration.seconds(2)
+
+    func rememberClientClose(_ sid: String) {
+        let now = ContinuousClock.now
+        closedByClient.withLock { table in
+            if table.count >= 1024 { table = table.filter { $0.value > now } }
+            table[sid] = now + Self.overtakenPollWindow
+        }
+    }
+
+    private func consumeClientClose(_ sid: String) -> Bool {
+        closedByClient.withLock { table in
+            guard let until = table.removeValue(forKey: sid) else { return false }
+            return ContinuousClock.now < until
+        }
+    }
+
+    private static var noopResponse: Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; charset=UTF-8"],
+            body: .init(byteBuffer: ByteBuffer(string: "6")))
+    }
+
     // MARK: - Heartbeat
 
     /// Runs the heartbeat until the service group shuts down (or the task is cancelled), then
@@ -112,11 +142,12 @@ public final class EngineServer: Service, Sendable {
         closeAll(.serverShutdown)
     }
 
-    /// Sends pings and enforces every session deadline until cancelled. How often it looks is
-    /// a tenth of the shorter of the two heartbeat durations, between 10 ms and 500 ms.
+    /// Sends pings and enforces every session deadline until cancelled. It looks every 1/50 of
+    /// the shorter heartbeat duration, between 2 ms and 250 ms: pings leave at most that late,
+    /// while timeouts are exact (deadlines count from when the ping was due).
     func runHeartbeat() async {
         let shortest = min(configuration.pingInterval, configuration.pingTimeout)
-        let tick = min(max(shortest / 10, .milliseconds(10)), .milliseconds(500))
+        let tick = min(max(shortest / 50, .milliseconds(2)), .milliseconds(250))
         while !Task.isCancelled {
             do {
                 try await Task.sleep(for: tick)
@@ -146,7 +177,13 @@ public final class EngineServer: Service, Sendable {
         for method in methods {
             router.on(RouterPath(configuration.path), method: method) { request, context in
                 let address = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
-                return await self.respond(to: request, remoteAddress: address)
+                var response = await self.respond(to: request, remoteAddress: address)
+                // The connection closes after this response when the client asked for that; saying
+                // so keeps clients with a keep-alive pool (Node's) from reusing a closing socket.
+                if request.headers[.connection]?.lowercased().contains("close") == true {
+                    response.headers[.connection] = "close"
+                }
+                return response
             }
         }
     }
@@ -163,7 +200,10 @@ public final class EngineServer: Service, Sendable {
             }
             return await pollResponse(session)
         }
-        guard let session = session(sid) else { return EngineHTTPError.unknownSession.response }
+        guard let session = session(sid) else {
+            if request.method == .get, consumeClientClose(sid) { return Self.noopResponse }
+            return EngineHTTPError.unknownSession.response
+        }
         switch request.method {
         case .get:
             return await pollResponse(session)
@@ -206,8 +246,9 @@ public final class EngineServer: Service, Sendable {
     /// The WebSocket upgrade decision for a server built with
     /// `.http1WebSocketUpgrade(configuration:shouldUpgrade:)`. Returns nil when the request is
     /// not for this endpoint (so a server can ask several endpoints in turn); `.dontUpgrade`
-    /// (the client gets a plain 400) for a bad version or transport, an unknown or already
-    /// upgraded sid, a full server or too many attempts.
+    /// (the client gets a plain 400) for a bad version or transport, an unknown sid, a full
+    /// server or too many attempts. A sid that is already upgraded or upgrading gets a WebSocket
+    /// that is closed at once.
     public func shouldUpgrade(
         _ head: HTTPRequest, channel: any Channel, logger: Logger
     ) -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>? {
@@ -218,11 +259,13 @@ public final class EngineServer: Service, Sendable {
         let link = WebSocketLink(channel: channel, closeTimeout: configuration.closeTimeout)
         let maxPayload = configuration.maxPayload
         if let sid = query["sid"] {
-            guard let session = session(sid), session.canUpgrade else { return .dontUpgrade }
+            guard let session = session(sid) else { return .dontUpgrade }
             return .upgrade([:]) { inbound, _, _ in
                 var messages = WebSocketMessageReader(inbound, maxPayload: maxPayload)
+                // A session already upgraded or upgrading: the WebSocket opens and is closed at
+                // once, as the reference server does (clients see a close, not an HTTP error).
                 guard session.beginProbe(link) else {
-                    link.close()
+                    link.close(code: .policyViolation)
                     return
                 }
                 await session.runProbe(link, messages: &messages)

@@ -144,6 +144,9 @@ public final class EngineSession: Sendable {
 
     public var isOpen: Bool { state.withLock { $0.isOpen } }
 
+    /// Whether a long-polling GET is waiting for packets now.
+    var holdsPoll: Bool { state.withLock { $0.heldPoll != nil } }
+
     /// Ends the session: a held poll is answered (noop when the client asked to close, else a
     /// close packet), WebSockets get a close frame, the handler hears why.
     public func close(_ reason: EngineCloseReason) {
@@ -163,6 +166,7 @@ public final class EngineSession: Sendable {
         }
         guard let (held, link, probe, handler) = taken else { return }
         held?.resume(returning: .frames([EngineFrame(packet: reason == .clientClosed ? .noop : .close)]))
+        if held == nil, link == nil, reason == .clientClosed { server.rememberClientClose(id) }
         switch reason {
         case .protocolError:
             link?.close(code: .protocolError)
@@ -244,7 +248,9 @@ public final class EngineSession: Sendable {
             if !s.upgrading, let deadline = s.pongDeadline, now >= deadline { return .close(.pingTimeout) }
             if let due = s.nextPing, now >= due {
                 s.nextPing = nil
-                s.pongDeadline = now + configuration.pingTimeout
+                // The deadline counts from when the ping was due, not from when this check ran, so
+                // the client is closed after pingInterval + pingTimeout exactly, as the protocol says.
+                s.pongDeadline = due + configuration.pingTimeout
                 s.queue.append([EngineFrame(packet: .ping(""))], key: nil)
                 return .wake(Self.wake(&s, configuration))
             }
@@ -350,14 +356,6 @@ public final class EngineSession: Sendable {
             return false
         }
         if current { close(.clientClosed) }
-    }
-
-    /// Whether a WebSocket may start probing (checked before accepting its upgrade).
-    var canUpgrade: Bool {
-        state.withLock { s in
-            guard s.isOpen, case .polling = s.transport, s.probe == nil else { return false }
-            return true
-        }
     }
 
     /// Registers a probing WebSocket; false when the session cannot be upgraded (closed,

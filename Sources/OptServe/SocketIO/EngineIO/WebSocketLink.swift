@@ -32,8 +32,10 @@ final class WebSocketLink: Sendable {
             completion?()
             return
         }
+        // One flush per frame: each packet leaves in its own write, as the reference server's
+        // do, rather than several packets in one segment.
         for frame in frames.dropLast() {
-            channel.write(Self.webSocketFrame(frame), promise: nil)
+            channel.writeAndFlush(Self.webSocketFrame(frame), promise: nil)
         }
         if let completion {
             let promise = channel.eventLoop.makePromise(of: Void.self)
