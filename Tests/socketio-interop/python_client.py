@@ -26,11 +26,16 @@ def step(name):
 
 def expect_refused(auth, fragment):
     client = socketio.Client(reconnection=False)
+    refusals = []
+    client.on("connect_error", lambda data: refusals.append(data))
     try:
         client.connect(url, auth=auth, transports=transports, wait_timeout=TIMEOUT)
-    except socketio.exceptions.ConnectionError as error:
-        if fragment not in str(error):
-            raise AssertionError(f"refusal {error!r} does not mention {fragment!r}")
+    except socketio.exceptions.ConnectionError:
+        # The reason comes with the connect_error event: {"message": ..., "data": {"code": ...}}.
+        assert len(refusals) == 1, refusals
+        refusal = refusals[0]
+        assert fragment in refusal["message"], refusal
+        assert refusal["data"] == {"code": "unauthorized"}, refusal
         return
     finally:
         client.disconnect()
