@@ -33,9 +33,19 @@ let package = Package(
             path: "Sources/CReadline",
             providers: [.apt(["libreadline-dev"])]
         ),
+        /// zlib, to read .npz calibration archives written by numpy.savez_compressed (zlib1g-dev).
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        /// SIMD GEMM micro-kernels (AVX-512, AVX2, portable) chosen at run time; see Runtime/GEMM.
+        .target(name: "CKernels"),
         .target(
             name: "OptKit",
             dependencies: [
+                "CKernels",
+                "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -90,6 +100,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        /// Times one model on the engine (scripts/bench-engine); `optctl bench` shares its code.
+        .executableTarget(name: "engine-bench", dependencies: ["OptKit"]),
+        /// Applies one pass to a model file (scripts/compare-quantization) until `optctl run` exists.
+        .executableTarget(name: "run-pass", dependencies: ["OptKit"]),
         .testTarget(
             name: "OptKitTests",
             dependencies: [
@@ -116,6 +130,8 @@ let package = Package(
             name: "optctlTests",
             dependencies: ["optctl", "OptKit", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        /// ONNX's backend test cases and the onnxruntime cross-check on Examples/ (docs/conformance.md).
+        .testTarget(name: "ConformanceTests", dependencies: ["OptKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -173,13 +173,13 @@ _optctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    stats|sessions|config|models|shell|help)
+    stats|inspect|sessions|config|models|shell|help)
         # Offer subcommand argument completions
         "_optctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'stats sessions config models shell help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'stats inspect sessions config models shell help' -- "${cur}"))
         ;;
     esac
 }
@@ -190,6 +190,24 @@ _optctl_stats() {
     repeating_options=()
     non_repeating_options=(--home --user)
     __optctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--home')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    esac
+}
+
+_optctl_inspect() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--home --user)
+    __optctl_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in

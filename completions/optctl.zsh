@@ -51,6 +51,7 @@ _optctl() {
     command)
         local -ar subcommands=(
             'stats:Show dashboard statistics: models, sessions by outcome, average gains.'
+            'inspect:Show a model'\''s interface, size and ops, and what the engine cannot run.'
             'sessions:List and inspect optimization sessions.'
             'config:Read, replace and check the optimization criteria.'
             'models:Register and list model files.'
@@ -61,7 +62,7 @@ _optctl() {
         ;;
     arg)
         case "${words[1]}" in
-        stats|sessions|config|models|shell|help)
+        stats|inspect|sessions|config|models|shell|help)
             "_optctl_${words[1]}" && ret=0
             ;;
         esac
@@ -74,6 +75,22 @@ _optctl() {
 _optctl_stats() {
     local -i ret=1
     local -ar arg_specs=(
+        '--home[Home folder holding the optctl database.]:path:'
+        '--user[Act as this user (default\: $OPTCTL_USER, else the login name).]:name:'
+        '--json[Print machine-readable JSON (docs/json.md).]'
+        '(-q --quiet)'{-q,--quiet}'[Print only what a script needs (ids), no messages.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_optctl_inspect() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':model:'
         '--home[Home folder holding the optctl database.]:path:'
         '--user[Act as this user (default\: $OPTCTL_USER, else the login name).]:name:'
         '--json[Print machine-readable JSON (docs/json.md).]'

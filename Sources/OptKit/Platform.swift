@@ -80,6 +80,24 @@ public struct Platform: Sendable {
 
     // MARK: - Services shared by the CLI and the server
 
+    /// Fails, as interrupted, the sessions whose process died (contracts.md: only once their
+    /// lease has expired, never while their process is alive). Every optctl process calls this
+    /// when it opens the store; a server also calls it periodically. A failure here is logged,
+    /// not thrown: it must not stop the command the user asked for.
+    @discardableResult
+    public func recoverAbandonedSessions(logger: Logger = Logger(label: "optctl")) async -> [Session] {
+        do {
+            let recovered = try await sessions.recoverAbandoned(now: Timestamp.now())
+            for session in recovered {
+                logger.notice("session interrupted: its process stopped", metadata: ["session_id": .string(session.id)])
+            }
+            return recovered
+        } catch {
+            logger.warning("could not check for interrupted sessions: \(error.localizedDescription)")
+            return []
+        }
+    }
+
     /// Dashboard statistics. When one source fails the other's figures are still returned,
     /// with a warning naming what is missing (the seed's partial-data rule).
     public func dashboardStats() async -> DashboardStats {

@@ -17,6 +17,7 @@ struct Optctl: AsyncParsableCommand {
         version: OptKitVersion.string,
         subcommands: [
             StatsCommand.self,
+            InspectCommand.self,
             SessionsCommand.self,
             ConfigCommand.self,
             ModelsCommand.self,

@@ -109,7 +109,7 @@ import Testing
         let home = directory.url.appendingPathComponent("home")
         let onTerminal = try runOnTerminal("models list", home: home, noColor: false)
         #expect(onTerminal.contains("No models registered"))
-        _ = try directory.write("bytes", to: "p.onnx")
+        try writeTinyModel(to: directory.path("p.onnx"))
         try Optctl(home: home).run(["models", "add", directory.path("p.onnx")])
 
         #expect(try runOnTerminal("models list", home: home, noColor: false).contains("\u{1B}[1m"))

@@ -14,14 +14,16 @@ public struct ModelRegistrar: Sendable {
     public func register(path: String, name: String? = nil) async throws -> (record: ModelRecord, created: Bool) {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         let (digest, bytes) = try Self.hashFile(at: url.path)
-        let format = try Self.format(of: url, bytes: bytes)
+        // The whole model is parsed, external data included: a file that would fail later at
+        // `run` is refused now, naming what is wrong.
+        _ = try Model.load(contentsOf: url)
         let displayName = name ?? url.deletingPathExtension().lastPathComponent
         if let name, name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > 200 {
             throw InvalidRequest([FieldProblem(field: "name", value: .string(name), message: "must be 1 to 200 characters")])
         }
         let record = ModelRecord(
             id: String(digest.prefix(16)), name: displayName, path: url.path, sha256: digest, bytes: bytes,
-            format: format, createdAt: Timestamp.now())
+            format: "onnx", createdAt: Timestamp.now())
         return try await store.register(record)
     }
 
@@ -29,7 +31,7 @@ public struct ModelRegistrar: Sendable {
     public static func hashFile(at path: String) throws(InputError) -> (sha256: String, bytes: Int64) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InputError(kind: .io, message: "\(path): no such file")
+            throw InputError(kind: .notFound, message: "\(path): no such file")
         }
         if isDirectory.boolValue {
             throw InputError(kind: .io, message: "\(path): is a directory, expected a model file")
@@ -50,17 +52,5 @@ public struct ModelRegistrar: Sendable {
         }
         let hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         return (hex, total)
-    }
-
-    /// Only ONNX files are accepted. A model is checked by the engine when it is used; here the
-    /// extension and a non-empty file are required so that a wrong file is caught early.
-    static func format(of url: URL, bytes: Int64) throws(InputError) -> String {
-        guard url.pathExtension.lowercased() == "onnx" else {
-            throw InputError(kind: .malformedInput, message: "\(url.path): not an ONNX model (expected a .onnx file)")
-        }
-        guard bytes > 0 else {
-            throw InputError(kind: .malformedInput, message: "\(url.path): the file is empty")
-        }
-        return "onnx"
     }
 }

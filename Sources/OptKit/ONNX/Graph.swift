@@ -21,6 +21,9 @@ public struct Graph: Sendable {
     public var initializers: [String: Tensor]
     /// Known static types of intermediate values.
     public var valueInfo: [String: TensorType]
+    /// Constants the engine cannot hold as `Tensor` (strings, 4-bit types, sparse
+    /// initializers), kept as stored so they survive a save.
+    public var opaqueInitializers: [String: OpaqueTensor] = [:]
 
     public init(
         name: String = "", nodes: [Node] = [], inputs: [ValueInfo] = [], outputs: [ValueInfo] = [],

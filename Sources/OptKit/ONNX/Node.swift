@@ -8,6 +8,9 @@ public struct Node: Sendable {
     public var inputs: [String]
     public var outputs: [String]
     public var attributes: [String: AttributeValue]
+    /// What the loader read for this node, so a save keeps what the IR does not hold (doc
+    /// string, unknown fields, subgraph attributes). Copies of the node carry it along.
+    var origin: NodeOrigin?
 
     public init(
         name: String, opType: String, domain: String = "",

@@ -26,16 +26,21 @@ public enum DataType: Int32, Sendable, CaseIterable, CustomStringConvertible {
     case uint4 = 21
     case int4 = 22
     case float4e2m1 = 23
+    case float8e8m0 = 24
+    case uint2 = 25
+    case int2 = 26
+    case float6e2m3 = 27
+    case float6e3m2 = 28
 
     /// Bytes per element in dense storage; nil for strings and sub-byte types.
     public var byteSize: Int? {
         switch self {
         case .float, .int32, .uint32: 4
-        case .uint8, .int8, .bool, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz: 1
+        case .uint8, .int8, .bool, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0: 1
         case .uint16, .int16, .float16, .bfloat16: 2
         case .int64, .uint64, .double, .complex64: 8
         case .complex128: 16
-        case .undefined, .string, .uint4, .int4, .float4e2m1: nil
+        case .undefined, .string, .uint4, .int4, .float4e2m1, .uint2, .int2, .float6e2m3, .float6e3m2: nil
         }
     }
 
@@ -66,6 +71,11 @@ public enum DataType: Int32, Sendable, CaseIterable, CustomStringConvertible {
         case .uint4: "uint4"
         case .int4: "int4"
         case .float4e2m1: "float4e2m1"
+        case .float8e8m0: "float8e8m0"
+        case .uint2: "uint2"
+        case .int2: "int2"
+        case .float6e2m3: "float6e2m3"
+        case .float6e3m2: "float6e3m2"
         }
     }
 }

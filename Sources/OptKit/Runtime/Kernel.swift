@@ -20,8 +20,14 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidAttribute(node: String, attribute: String, message: String)
     /// Inputs whose shapes or element types do not fit the op.
     case invalidInput(node: String, message: String)
-    /// A graph input missing from the feed, or fed with the wrong type or shape.
+    /// A graph input missing from the feed.
     case missingInput(name: String)
+    /// A feed whose element type or shape does not match the graph input's declaration, or
+    /// a feed name that is not a graph input.
+    case invalidFeed(name: String, message: String)
+    /// A graph the executor cannot prepare: a cycle, an output nothing produces, a value
+    /// produced twice. The message names the node or value.
+    case invalidGraph(message: String)
 
     public var description: String {
         switch self {
@@ -35,6 +41,10 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
             "node '\(node)': \(message)"
         case let .missingInput(name):
             "graph input '\(name)' was not provided"
+        case let .invalidFeed(name, message):
+            "graph input '\(name)': \(message)"
+        case let .invalidGraph(message):
+            "invalid graph: \(message)"
         }
     }
 }

@@ -13,6 +13,16 @@ public final class TensorStorage: @unchecked Sendable {
         bytes.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
     }
 
+    /// Storage whose contents are left undefined, for kernel outputs that write every byte
+    /// (zero-filling megabytes per run would cost as much as a small layer).
+    init(uninitializedByteCount byteCount: Int) {
+        self.byteCount = byteCount
+        self.bytes = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+    }
+
+    /// Set while a `BufferPool` accounts for this storage as working memory.
+    var isPooled = false
+
     deinit { bytes.deallocate() }
 }
 

@@ -6,12 +6,15 @@ public struct NewSession: Sendable {
     public var modelName: String
     public var techniques: [String]
     public var owner: String
+    /// The process that will run it; it must renew the lease until the session ends.
+    public var holder: LeaseHolder?
 
-    public init(modelID: String, modelName: String, techniques: [String], owner: String) {
+    public init(modelID: String, modelName: String, techniques: [String], owner: String, holder: LeaseHolder? = nil) {
         self.modelID = modelID
         self.modelName = modelName
         self.techniques = techniques
         self.owner = owner
+        self.holder = holder
     }
 }
 
@@ -28,6 +31,12 @@ public protocol SessionStore: Sendable {
     func apply(_ change: SessionChange, to id: String) async throws -> Session
     /// Session counts and averages for the dashboard, from counters, never by loading rows.
     func statistics() async throws -> SessionStatistics
+    /// Extends `holder`'s lease on these sessions until `until` and returns the ids of those
+    /// among them that someone asked to cancel.
+    func renewLease(holder: LeaseHolder, sessions: [String], until: Date) async throws -> Set<String>
+    /// Fails, as `interrupted`, every pending or running session whose lease expired before
+    /// `now` and whose holder is not alive (`LeaseHolder.mayBeAlive`). Returns them.
+    func recoverAbandoned(now: Date) async throws -> [Session]
 }
 
 /// Aggregates over all sessions, kept current by the store.

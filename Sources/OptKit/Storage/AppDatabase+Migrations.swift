@@ -142,6 +142,16 @@ extension AppDatabase {
                 END;
                 """)
         }
+
+        // A pending or running session is held by the process that will run it. The holder
+        // renews the lease every few seconds; a session whose lease expired (and whose process
+        // is gone) is failed as interrupted by the next optctl process that opens the store.
+        migrator.registerMigration("v4-session-leases") { db in
+            try db.execute(sql: """
+                ALTER TABLE sessions ADD COLUMN lease_holder TEXT;
+                ALTER TABLE sessions ADD COLUMN lease_expires_at INTEGER;
+                """)
+        }
         return migrator
     }
 }

@@ -15,7 +15,12 @@ public struct SQLiteSessionStore: SessionStore {
         let session = Session(
             id: UUID().uuidString.lowercased(), modelID: new.modelID, modelName: new.modelName,
             techniques: new.techniques, owner: new.owner, createdAt: now, updatedAt: now)
-        try await database.writer.write { db in try Self.insert(session, db) }
+        try await database.writer.write { db in
+            try Self.insert(session, db)
+            if let holder = new.holder {
+                try Self.lease([session.id], to: holder, until: now.addingTimeInterval(LeaseHolder.duration), db)
+            }
+        }
         return session
     }
 
@@ -84,6 +89,63 @@ public struct SQLiteSessionStore: SessionStore {
 
     public func statistics() async throws -> SessionStatistics {
         try await database.writer.read { db in try Self.statistics(db) }
+    }
+
+    public func renewLease(holder: LeaseHolder, sessions ids: [String], until: Date) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return try await database.writer.write { db in
+            try Self.lease(ids, to: holder, until: until, db)
+            let placeholders = databaseQuestionMarks(count: ids.count)
+            return Set(try String.fetchAll(
+                db, sql: "SELECT id FROM sessions WHERE cancel_requested = 1 AND id IN (\(placeholders))",
+                arguments: StatementArguments(ids)))
+        }
+    }
+
+    public func recoverAbandoned(now: Date) async throws -> [Session] {
+        let cutoff = Timestamp.milliseconds(now)
+        // Rows written before leases existed have none: their last update stands in for it.
+        let expiredSQL = """
+            SELECT id, lease_holder FROM sessions WHERE status IN ('pending', 'running')
+            AND coalesce(lease_expires_at, updated_at + \(Int64(LeaseHolder.duration * 1000))) < ?
+            """
+        let candidates = try await database.writer.read { db in
+            try Row.fetchAll(db, sql: expiredSQL, arguments: [cutoff]).map { row -> (String, String?) in
+                (row["id"], row["lease_holder"])
+            }
+        }
+        let abandoned = candidates.filter { _, holder in
+            holder.flatMap(LeaseHolder.init(parsing:))?.mayBeAlive != true
+        }
+        guard !abandoned.isEmpty else { return [] }
+        return try await database.writer.write { db in
+            var recovered: [Session] = []
+            for (id, holder) in abandoned {
+                // Re-checked inside the transaction: the holder may have renewed meanwhile.
+                let stillExpired = try Bool.fetchOne(db, sql: """
+                    SELECT 1 FROM sessions WHERE id = ? AND status IN ('pending', 'running')
+                    AND coalesce(lease_expires_at, updated_at + \(Int64(LeaseHolder.duration * 1000))) < ?
+                    """, arguments: [id, cutoff]) ?? false
+                guard stillExpired else { continue }
+                let current = try Self.fetch(id: id, db)
+                let message = "the process running this session (\(holder ?? "unknown")) stopped without finishing it"
+                let (next, event) = try current.applying(
+                    .fail(type: .interrupted, message: message, outcome: nil), at: max(now, current.updatedAt))
+                try Self.update(next, db)
+                if let event { try Self.append(event, at: next.updatedAt, db) }
+                recovered.append(next)
+            }
+            return recovered
+        }
+    }
+
+    static func lease(_ ids: [String], to holder: LeaseHolder, until: Date, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE sessions SET lease_holder = ?, lease_expires_at = ?
+                WHERE status IN ('pending', 'running') AND id IN (\(databaseQuestionMarks(count: ids.count)))
+                """,
+            arguments: StatementArguments([holder.description, Timestamp.milliseconds(until)] as [any DatabaseValueConvertible]) + StatementArguments(ids))
     }
 
     static func statistics(_ db: Database) throws -> SessionStatistics {

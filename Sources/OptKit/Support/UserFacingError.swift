@@ -110,7 +110,7 @@ public struct InputError: UserFacingError, Equatable {
     public static func readFile(at path: String) throws(InputError) -> Data {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InputError(kind: .io, message: "\(path): no such file")
+            throw InputError(kind: .notFound, message: "\(path): no such file")
         }
         if isDirectory.boolValue {
             throw InputError(kind: .io, message: "\(path): is a directory, expected a file")

@@ -15,6 +15,7 @@ extension PlatformCommand {
         let output = Output(json: global.json, quiet: global.quiet)
         do {
             let platform = try Platform(configuration: global.configuration)
+            await platform.recoverAbandonedSessions()
             try await execute(platform: platform, output: output)
         } catch {
             throw output.report(error)

@@ -26,7 +26,7 @@ import Testing
         let registrar = ModelRegistrar(store: platform.models)
         for index in 0..<3 {
             let path = directory.path("m\(index).onnx")
-            try Data("model \(index)".utf8).write(to: URL(fileURLWithPath: path))
+            try writeTinyModel(to: path, variant: index)
             _ = try await registrar.register(path: path)
         }
 

@@ -1,0 +1,2 @@
+// zlib (zlib1g-dev), for reading compressed .npz calibration archives (numpy.savez_compressed).
+#include <zlib.h>

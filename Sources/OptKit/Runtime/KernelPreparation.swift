@@ -1,0 +1,33 @@
+/// A kernel that does part of its work once when some inputs are constants: packing weights
+/// into the GEMM layout, folding a bias. The executor calls `specialized` at prepare time with
+/// the node's constant inputs (nil for inputs that vary per run).
+protocol ConstantSpecializable: Kernel {
+    func specialized(constants: [Tensor?]) throws(EngineError) -> any Kernel
+}
+
+/// An element-wise step the executor folds into the kernel producing its input, at prepare
+/// time: the fused kernel applies it while the result is still in registers.
+enum FusedEpilogue {
+    /// Relu (`0...inf`) or Clip with constant bounds.
+    case clamp(lower: Float, upper: Float)
+    /// Tanh, or GELU in its exact erf form (the Gelu op, or the Div/Erf/Add/Mul/Mul pattern
+    /// exporters write below opset 20).
+    case activation(GemmEpilogue.Activation)
+    /// An inference BatchNormalization after a convolution: y = x * scale[c] + shift[c].
+    case channelAffine(scale: [Float], shift: [Float])
+    /// An Add of a constant that broadcasts along the output's channel or column axis; the
+    /// kernel decides whether the shape fits it.
+    case addConstant(Tensor)
+    /// A Div or Mul by a constant scalar: the product is scaled before any bias.
+    case scale(Float)
+    /// An Add of another computed value (a residual connection). The fused kernel reads that
+    /// value as an extra last input; when its shape is not the output's at run time, it runs
+    /// `fallback` (the Add's own kernel) on (output, value) in the original operand order.
+    case addTensor(fallback: any Kernel, outputFirst: Bool)
+}
+
+/// A kernel that can absorb a following element-wise step; nil when it cannot (for example
+/// BatchNormalization after a convolution whose weights are not constant).
+protocol EpilogueFusable: Kernel {
+    func fusing(_ epilogue: FusedEpilogue) -> (any Kernel)?
+}

@@ -1,0 +1,74 @@
+/// LayerNormalization (opset 17): normalizes over the axes from `axis` to the last, then
+/// scales and shifts. Scale and B hold one value per normalized element (or one value). The
+/// optional Mean and InvStdDev outputs have X's leading dims and 1 for the normalized ones.
+struct LayerNormalizationKernel: Kernel {
+    let attributes: ComputeAttributes
+    let axis: Int
+    let epsilon: Float
+    /// Whether the node asks for the Mean or InvStdDev output.
+    let wantsStatistics: Bool
+
+    init(node: Node) throws(EngineError) {
+        attributes = ComputeAttributes(node)
+        wantsStatistics = node.outputs.dropFirst().contains { !$0.isEmpty }
+        axis = try attributes.int("axis", default: -1)
+        epsilon = try attributes.float("epsilon", default: 1e-5)
+        let stash = try attributes.int("stash_type", default: 1)
+        guard stash == 1 else {
+            throw attributes.unsupported("stash_type", "\(stash) (the engine computes the statistics in float)")
+        }
+    }
+
+    func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {
+        guard inputs.count >= 2, let x = inputs[0], let scale = inputs[1] else {
+            throw attributes.input("LayerNormalization takes X and Scale")
+        }
+        let bias = inputs.count >= 3 ? inputs[2] : nil
+        guard x.dataType == .float, scale.dataType == .float, bias?.dataType ?? .float == .float else {
+            throw attributes.input("LayerNormalization runs on float tensors")
+        }
+        let first = axis < 0 ? axis + x.rank : axis
+        guard first >= 0, first < x.rank else {
+            throw attributes.invalid("axis", "\(axis) is out of range for X of rank \(x.rank)")
+        }
+        let rows = x.shape[..<first].reduce(1, *)
+        let width = x.shape[first...].reduce(1, *)
+        for (name, tensor) in [("Scale", scale), ("B", bias)] {
+            guard let tensor else { continue }
+            guard tensor.count == width || tensor.count == 1, tensor.rank <= x.rank - first || tensor.count == 1 else {
+                throw attributes.unsupported(name, "shape \(tensor.shape) that is not one value per normalized element \(Array(x.shape[first...]))")
+            }
+        }
+        let y = context.allocate(.float, x.shape)
+        let statsShape = Array(x.shape[..<first]) + [Int](repeating: 1, count: x.rank - first)
+        let statistics = wantsStatistics ? (context.allocate(.float, statsShape), context.allocate(.float, statsShape)) : nil
+        let px = x.pointer(Float.self), py = y.pointer(Float.self)
+        let ps = scale.pointer(Float.self), scaleStride = scale.count == 1 ? 0 : 1
+        let pb = bias?.pointer(Float.self), biasStride = bias?.count == 1 ? 0 : 1
+        let pm = statistics?.0.pointer(Float.self), pi = statistics?.1.pointer(Float.self)
+        let epsilon = self.epsilon
+        context.parallelFor(rows, minChunk: max(1, 8192 / max(1, width))) { range in
+            for row in range {
+                let xr = px + row * width, yr = py + row * width
+                var sum: Float = 0
+                for i in 0..<width { sum += xr[i] }
+                let mu = sum / Float(width)
+                var squares: Float = 0
+                for i in 0..<width {
+                    let d = xr[i] - mu
+                    squares += d * d
+                }
+                let inv = 1 / (squares / Float(width) + epsilon).squareRoot()
+                pm?[row] = mu
+                pi?[row] = inv
+                if let pb {
+                    for i in 0..<width { yr[i] = (xr[i] - mu) * inv * ps[i * scaleStride] + pb[i * biasStride] }
+                } else {
+                    for i in 0..<width { yr[i] = (xr[i] - mu) * inv * ps[i * scaleStride] }
+                }
+            }
+        }
+        guard let statistics else { return [y] }
+        return [y, statistics.0, statistics.1]
+    }
+}
