@@ -152,7 +152,7 @@ struct RealtimeChannelTests {
         }
     }
 
-    @Test("system_status goes to every client periodically; an expired token is disconnected")
+    @Test("system_status goes to every client periodically; an expired token or a removed user is disconnected")
     func periodicStatusAndExpiry() async throws {
         let fixture = try await RealtimeFixture.make(configuration: RealtimeFixture.configuration(statusInterval: .milliseconds(200)))
         defer { fixture.removeHome() }
@@ -160,7 +160,17 @@ struct RealtimeChannelTests {
         let lasting = try await fixture.tokens.token("alice", .admin)
         // JWT expiry has whole seconds: two from now leaves at least one.
         let shortLived = try await fixture.tokens.token("bob", .viewer, expiresIn: 2)
+        let carolToken = try await fixture.tokens.token("carol", .engineer)
         try await LiveServer.run(fixture.channel) { port in
+            // A user removed while connected is disconnected at the next tick; the others stay.
+            let carol = try await SocketIOTestClient.connect(port, token: carolToken)
+            fixture.tokens.removed.value.insert("carol")
+            var carolDisconnected = false
+            while let text = await carol.socket.nextText(timeout: .seconds(4)) {
+                if text == "41" { carolDisconnected = true; break }
+            }
+            #expect(carolDisconnected)
+            await carol.socket.close()
             let admin = try await SocketIOTestClient.connect(port, token: lasting)
             let viewer = try await SocketIOTestClient.connect(port, token: shortLived)
             // Periodic updates follow; one sent after both connected counts both.
@@ -194,13 +204,13 @@ struct RealtimeChannelTests {
             let admin = try await SocketIOTestClient.connect(port, token: token)
             _ = await admin.next("system_status")
 
-            fixture.channel.reportRunQueue(depth: 4, capacity: 4)
+            fixture.channel.reportRunQueue(waiting: 4, running: 2, workers: 2, limit: 4)
             let saturated = try #require(await admin.next("alert"))
             #expect(saturated["code"] == .string("queue_saturated"))
             #expect(saturated["level"] == .string("warning"))
-            #expect(saturated["message"]?.stringValue?.contains("capacity 4") == true)
-            fixture.channel.reportRunQueue(depth: 4, capacity: 4)  // still full: no second alert
-            fixture.channel.reportRunQueue(depth: 1, capacity: 4)
+            #expect(saturated["message"]?.stringValue?.contains("4 sessions waiting (limit 4)") == true)
+            fixture.channel.reportRunQueue(waiting: 4, running: 2, workers: 2, limit: 4)  // still full: no second alert
+            fixture.channel.reportRunQueue(waiting: 3, running: 2, workers: 2, limit: 4)
             #expect(await admin.next("alert")?["code"] == .string("queue_recovered"))
 
             for index in 0..<3 {

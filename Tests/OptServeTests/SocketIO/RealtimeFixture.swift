@@ -17,11 +17,17 @@ struct TestTokens: RealtimeTokenVerifier {
     }
 
     let keys: JWTKeyCollection
+    /// Users removed since their tokens were issued (as `optctl users remove` would).
+    let removed = SendableBox<Set<String>>([])
 
     static func make() async -> TestTokens {
         let keys = JWTKeyCollection()
         await keys.add(hmac: "realtime-test-secret-of-at-least-32-bytes", digestAlgorithm: .sha256)
         return TestTokens(keys: keys)
+    }
+
+    func isStillValid(_ identity: RealtimeIdentity) async -> Bool {
+        !removed.value.contains(identity.user)
     }
 
     func token(_ user: String, _ role: RealtimeRole, expiresIn: TimeInterval = 3600) async throws -> String {

@@ -72,21 +72,24 @@ final class AlertMonitor: Sendable {
         if let alert { raise(alert) }
     }
 
-    /// The run queue's depth against its capacity (the serve helper's worker pool reports it).
-    func runQueue(depth: Int, capacity: Int) {
+    /// The run queue's load (the server's SessionQueue reports it whenever it changes). It is
+    /// saturated when every worker is busy and `limit` sessions wait: a new session is refused
+    /// then. Raises `queue_saturated` when that starts, `queue_recovered` when it ends.
+    func runQueue(waiting: Int, running: Int, workers: Int, limit: Int) {
+        let saturated = running >= workers && waiting >= limit
         let alert = state.withLock { s -> RealtimeAlert? in
-            if !s.queueSaturated, depth >= capacity {
+            if !s.queueSaturated, saturated {
                 s.queueSaturated = true
                 return RealtimeAlert(
                     level: .warning, code: "queue_saturated",
-                    message: "the run queue is full: \(depth) sessions waiting (capacity \(capacity)); new sessions are refused or wait",
+                    message: "the run queue is full: \(running) of \(workers) workers busy and \(waiting) sessions waiting (limit \(limit)); new sessions are refused",
                     timestamp: Timestamp.now())
             }
-            if s.queueSaturated, depth < capacity {
+            if s.queueSaturated, !saturated {
                 s.queueSaturated = false
                 return RealtimeAlert(
                     level: .info, code: "queue_recovered",
-                    message: "the run queue has room again: \(depth) of \(capacity)", timestamp: Timestamp.now())
+                    message: "the run queue has room again: \(waiting) sessions waiting (limit \(limit))", timestamp: Timestamp.now())
             }
             return nil
         }

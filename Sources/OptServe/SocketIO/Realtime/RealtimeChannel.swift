@@ -20,6 +20,7 @@ public final class RealtimeChannel: Service, Sendable {
     public let engine: EngineServer
     let namespace: SocketIONamespace
     private let source: any RealtimeEventSource
+    private let verifier: any RealtimeTokenVerifier
     private let bridge: EventBridge
     private let alerts: AlertMonitor
     private let status: SystemStatusReporter
@@ -42,6 +43,7 @@ public final class RealtimeChannel: Service, Sendable {
     ) {
         self.configuration = configuration
         self.source = events
+        self.verifier = verifier
         self.logger = logger
         let namespaceReference = Mutex<SocketIONamespace?>(nil)
         let alerts = AlertMonitor(
@@ -86,10 +88,11 @@ public final class RealtimeChannel: Service, Sendable {
 
     // MARK: - Hooks
 
-    /// The run queue's depth and capacity, reported by the server's worker pool whenever they
-    /// change: a full queue raises `queue_saturated`, room again `queue_recovered`.
-    public func reportRunQueue(depth: Int, capacity: Int) {
-        alerts.runQueue(depth: depth, capacity: capacity)
+    /// The run queue's load, reported by the server's worker pool whenever it changes: every
+    /// worker busy with `limit` sessions waiting raises `queue_saturated`, room again
+    /// `queue_recovered`.
+    public func reportRunQueue(waiting: Int, running: Int, workers: Int, limit: Int) {
+        alerts.runQueue(waiting: waiting, running: running, workers: workers, limit: limit)
     }
 
     /// Whether the database answered (for example from the health check): a failure raises
@@ -149,7 +152,7 @@ public final class RealtimeChannel: Service, Sendable {
     }
 
     /// Sends `system_status` to every client each status interval, and disconnects sockets
-    /// whose token has expired.
+    /// whose token has expired or whose user was removed or changed role.
     private func broadcastStatus() async {
         while !Task.isCancelled {
             do {
@@ -157,17 +160,33 @@ public final class RealtimeChannel: Service, Sendable {
             } catch {
                 return
             }
-            disconnectExpired()
+            await disconnectRevoked()
             if let payload = await status.currentPayload() {
                 namespace.emit("system_status", jsonArguments: [payload], coalescingKey: "system_status")
             }
         }
     }
 
-    private func disconnectExpired() {
+    /// Asks the verifier once per distinct identity, however many sockets share it.
+    private func disconnectRevoked() async {
         let now = Date()
+        var verdicts: [RealtimeIdentity: Bool] = [:]
         for socket in namespace.sockets {
-            if let identity = socket.context as? RealtimeIdentity, let expiry = identity.expiresAt, expiry <= now {
+            guard let identity = socket.context as? RealtimeIdentity else { continue }
+            if let expiry = identity.expiresAt, expiry <= now {
+                socket.disconnect()
+                continue
+            }
+            let key = RealtimeIdentity(user: identity.user, role: identity.role)
+            let valid: Bool
+            if let known = verdicts[key] {
+                valid = known
+            } else {
+                valid = await verifier.isStillValid(key)
+                verdicts[key] = valid
+            }
+            if !valid {
+                logger.notice("socket.io client disconnected: its user was removed or changed role", metadata: ["user": .string(identity.user)])
                 socket.disconnect()
             }
         }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Roles as contracts.md defines them, for the real-time channel's visibility rules.
-public enum RealtimeRole: String, Sendable, CaseIterable {
+public enum RealtimeRole: String, Hashable, Sendable, CaseIterable {
     case admin, engineer, viewer
 
     /// Admins and viewers see every session; an engineer sees their own.
@@ -9,7 +9,7 @@ public enum RealtimeRole: String, Sendable, CaseIterable {
 }
 
 /// Who is behind a Socket.IO connection, as the REST API's token says.
-public struct RealtimeIdentity: Equatable, Sendable {
+public struct RealtimeIdentity: Hashable, Sendable {
     public var user: String
     public var role: RealtimeRole
     /// When the token stops being valid; the socket is disconnected then (nil: never).
@@ -41,6 +41,17 @@ public struct TokenRefusal: Error, Equatable, Sendable {
 /// one is valid for the other.
 public protocol RealtimeTokenVerifier: Sendable {
     func identity(forToken token: String) async throws(TokenRefusal) -> RealtimeIdentity
+
+    /// Whether a connected identity may stay connected: the REST API refuses a removed user's
+    /// tokens (and applies a changed role) without waiting for them to expire, and the channel
+    /// asks this at every status tick to do the same. A verifier that cannot tell (its store
+    /// did not answer) says true, so a passing failure disconnects nobody.
+    func isStillValid(_ identity: RealtimeIdentity) async -> Bool
+}
+
+extension RealtimeTokenVerifier {
+    /// Tokens alone cannot be revoked: valid until they expire.
+    public func isStillValid(_ identity: RealtimeIdentity) async -> Bool { true }
 }
 
 /// A verifier from a closure.
