@@ -17,6 +17,8 @@ struct Optctl: AsyncParsableCommand {
         version: OptKitVersion.string,
         subcommands: [
             StatsCommand.self,
+            RunCommand.self,
+            TechniquesCommand.self,
             InspectCommand.self,
             SessionsCommand.self,
             ConfigCommand.self,

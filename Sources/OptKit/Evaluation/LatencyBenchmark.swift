@@ -40,12 +40,40 @@ public struct LatencyBenchmark: Sendable {
     public func measure(_ executor: Executor, inputs: [String: Tensor]) throws(EngineError) -> LatencyReport {
         for _ in 0..<warmupRuns { _ = try executor.run(inputs) }
         var samples = [Double](repeating: 0, count: runs)
-        for index in 0..<runs {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try executor.run(inputs)
-            samples[index] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        for index in 0..<runs { samples[index] = try Self.time(executor, inputs) }
+        return Self.report(samples, executor: executor, runs: runs, warmupRuns: warmupRuns)
+    }
+
+    /// Times two executors in alternation (A, B, A, B, …) after warming both, so that frequency
+    /// changes and neighbours' load on a shared machine fall on both alike and their ratio stays
+    /// meaningful. `optctl run` compares a baseline with its optimized model this way.
+    public func compare(
+        _ a: Executor, inputs aInputs: [String: Tensor], with b: Executor, inputs bInputs: [String: Tensor]
+    ) throws(EngineError) -> (LatencyReport, LatencyReport) {
+        for _ in 0..<warmupRuns {
+            _ = try a.run(aInputs)
+            _ = try b.run(bInputs)
         }
-        samples.sort()
+        var aSamples = [Double](repeating: 0, count: runs)
+        var bSamples = [Double](repeating: 0, count: runs)
+        for index in 0..<runs {
+            aSamples[index] = try Self.time(a, aInputs)
+            bSamples[index] = try Self.time(b, bInputs)
+        }
+        return (
+            Self.report(aSamples, executor: a, runs: runs, warmupRuns: warmupRuns),
+            Self.report(bSamples, executor: b, runs: runs, warmupRuns: warmupRuns)
+        )
+    }
+
+    private static func time(_ executor: Executor, _ inputs: [String: Tensor]) throws(EngineError) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        _ = try executor.run(inputs)
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    }
+
+    private static func report(_ unsorted: [Double], executor: Executor, runs: Int, warmupRuns: Int) -> LatencyReport {
+        let samples = unsorted.sorted()
         func percentile(_ p: Double) -> Double {
             // Nearest rank: the smallest sample with at least p percent of samples at or below it.
             let rank = Int((p / 100 * Double(samples.count)).rounded(.up))

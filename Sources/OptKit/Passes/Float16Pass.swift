@@ -23,6 +23,9 @@ public struct Float16Pass: OptimizationPass {
             name: "check_activations", kind: .boolean, defaultValue: .bool(true),
             summary: "run the model on the calibration data (or synthetic samples) and keep ops whose activations leave float16's range in float32"),
         ParameterDescriptor(
+            name: "error_budget", kind: .number(0...1), defaultValue: .number(5e-4),
+            summary: "keep the layers whose float16 weights move the outputs most in float32 until the estimated relative L2 error of the rest is within this (measured on the engine with the calibration data; 0 turns it off)"),
+        ParameterDescriptor(
             name: "synthetic_samples", kind: .integer(1...256), defaultValue: .number(4),
             summary: "samples drawn from the declared input shapes for the activation check when no calibration data is given"),
     ]
@@ -44,6 +47,9 @@ public struct Float16Pass: OptimizationPass {
     let keepNodes: Set<String>
     let checkActivations: Bool
     let syntheticSamples: Int
+    let errorBudget: Double
+    /// Samples the sensitivity measurement uses (each costs one model run per layer).
+    static let sensitivitySamples = 4
 
     public init(_ values: ParameterValues) {
         parameters = values.json
@@ -51,6 +57,7 @@ public struct Float16Pass: OptimizationPass {
         keepNodes = Set(values.strings("keep_fp32_nodes"))
         checkActivations = values.boolean("check_activations")
         syntheticSamples = values.integer("synthetic_samples")
+        errorBudget = values.number("error_budget")
     }
 
     public func apply(to model: inout Model, context: PassContext) async throws -> PassReport {
@@ -78,14 +85,16 @@ public struct Float16Pass: OptimizationPass {
 
         // Observed activation magnitudes, so ops that overflow float16 on real data stay float32.
         var magnitudes: [String: Float] = [:]
+        var engineRuns = false
         if let source {
             let floats = Set(graph.nodes.flatMap(\.outputs).filter { !$0.isEmpty && type($0)?.dataType == .float })
             let calibrator = Calibrator(
                 graph: graph, opsets: model.opsetImports, tensors: floats.sorted(), method: .minMax, percentile: 100,
                 symmetric: true, threads: context.threads)
             do {
-                let result = try await calibrator.run(source, expected: expected, progress: context.progress, share: 0.05...0.8)
+                let result = try await calibrator.run(source, expected: expected, progress: context.progress, share: 0.05...0.6)
                 for (name, range) in result.ranges { magnitudes[name] = max(-range.low, range.high) }
+                engineRuns = true
             } catch let error as EngineError {
                 warnings.append("activation ranges not checked (the engine cannot run this model: \(error)); only constant tensors were checked against float16's range")
             }
@@ -124,6 +133,29 @@ public struct Float16Pass: OptimizationPass {
             }
             converted.insert(index)
         }
+        // Layers whose float16 weights would cost the most accuracy stay float32.
+        var sensitivity: [JSONValue] = []
+        if errorBudget > 0, engineRuns, let source {
+            try await context.progress.report(0.6, "fp16: measuring each layer's sensitivity")
+            var samples: [Sample] = []
+            for try await sample in source.samples() {
+                samples.append(sample)
+                if samples.count == Self.sensitivitySamples { break }
+            }
+            let measurements = try Float16Sensitivity.measure(
+                graph: graph, opsets: model.opsetImports, nodes: converted.sorted(), samples: samples, threads: context.threads)
+            let keep = Float16Sensitivity.nodesToKeep(measurements, budget: errorBudget)
+            for measurement in keep {
+                converted.remove(measurement.node)
+                let node = graph.nodes[measurement.node]
+                kept.append(SkippedNode(
+                    name: node.displayName, opType: node.opType,
+                    reason: "its float16 weights alone cause a relative error of \(measurement.error), over the error budget of \(errorBudget)"))
+            }
+            sensitivity = measurements.map {
+                .object(["node": .string(graph.nodes[$0.node].displayName), "relative_l2": .number($0.error)])
+            }
+        }
         guard !converted.isEmpty else {
             warnings.append("no op was converted; the model is unchanged")
             return PassReport(
@@ -131,7 +163,9 @@ public struct Float16Pass: OptimizationPass {
                 details: .object(["kept_fp32": .array(kept.map(\.json))]), warnings: warnings)
         }
         try await context.progress.report(0.85, "fp16: rewriting the graph")
-        let (convertedInitializers, castCount) = rewrite(&graph, converted: converted, isFloat: { type($0)?.dataType == .float })
+        // Decided before the rewrite, which changes the types it reads.
+        let floatValues = graph.valueNames.filter { type($0)?.dataType == .float }
+        let (convertedInitializers, castCount) = rewrite(&graph, converted: converted, isFloat: floatValues.contains)
         try graph.sortTopologically()
         model.graph = graph
         try await context.progress.report(1, "fp16: done")
@@ -147,6 +181,7 @@ public struct Float16Pass: OptimizationPass {
                 "constants_promoted": .number(Double(preparation.constantsPromoted)),
                 "batch_norm_folded": .array(preparation.batchNormsFolded.map(JSONValue.string)),
                 "activations_checked": .string(source?.description ?? "no"),
+                "weight_sensitivity": .array(sensitivity),
             ]),
             warnings: warnings)
     }

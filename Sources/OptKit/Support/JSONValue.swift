@@ -59,6 +59,11 @@ public enum JSONValue: Codable, Hashable, Sendable {
         if case .number(let value) = self { return value }
         return nil
     }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
 }
 
 extension JSONValue {

@@ -9,6 +9,12 @@ enum Formatting {
         return String(format: "%.1f%%", value)
     }
 
+    /// "+12.5%" / "-3.0%": a change that may go either way (a slower model is never hidden).
+    static func signedPercent(_ value: Double?) -> String {
+        guard let value else { return "-" }
+        return String(format: "%+.1f%%", value)
+    }
+
     /// Recent times relative ("4 min ago"), older ones as a UTC date and time.
     static func time(_ date: Date?, now: Date = Date()) -> String {
         guard let date else { return "-" }

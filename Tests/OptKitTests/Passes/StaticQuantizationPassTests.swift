@@ -101,7 +101,7 @@ import Testing
         #expect(report.details["skipped_nodes"] == .array([.object(["node": .string("conv2"), "op_type": .string("Conv"), "reason": .string("excluded by name")])]))
 
         let (byType, typeReport) = try await applying("quantize-int8", to: mlpGraph(), context: context(calibration: randomSamples(2, shape: [1, 16]), excludedOpTypes: ["MatMul"]))
-        #expect(opCounts(byType.graph)["DequantizeLinear"] == 2)  // the Gemm's data and weight
+        #expect(opCounts(byType.graph)["DequantizeLinear"] == 3)  // the Gemm's data, weight and bias
         #expect(typeReport.summary.contains("1 of 2 nodes"))
     }
 

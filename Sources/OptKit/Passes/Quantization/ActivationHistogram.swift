@@ -97,8 +97,15 @@ struct ActivationHistogram {
     /// range clipped to what was observed.
     func entropyRange(levels: Int = 128) -> (Float, Float) {
         guard total > 0 else { return (0, 0) }
-        let histogram = folded()
+        // KL needs well-filled bins: with few values (a small model, few samples) the bins are
+        // merged until they hold 16 values on average, down to one bin per level, where the
+        // threshold can only be the observed maximum (MinMax), rather than clipping on noise.
+        var histogram = folded()
+        while histogram.count > levels, total / Double(histogram.count) < 16 {
+            histogram = stride(from: 0, to: histogram.count, by: 2).map { histogram[$0] + histogram[$0 + 1] }
+        }
         let bins = histogram.count
+        let binWidth = bound / Float(bins)
         var bestDivergence = Double.infinity
         var bestIndex = bins
         var tailSum = histogram.reduce(0, +)

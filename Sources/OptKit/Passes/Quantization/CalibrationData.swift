@@ -45,7 +45,7 @@ enum CalibrationData {
             }
         }
         if let position = firstNonFinite(tensor) {
-            throw .malformed("\(place): element \(position) is \(position.value); calibration data must be finite")
+            throw .malformed("\(place): element \(position.index) is \(position.value); calibration data must be finite")
         }
     }
 

@@ -63,7 +63,10 @@ struct Calibrator {
             case .percentile:
                 if let histogram = histograms[name] { ranges[name] = histogram.percentileRange(percentile, symmetric: symmetric) }
             case .entropy:
-                if let histogram = histograms[name] { ranges[name] = histogram.entropyRange() }
+                // A one-sided (ReLU) tensor in asymmetric uint8 has all 256 levels for [0, t].
+                if let histogram = histograms[name] {
+                    ranges[name] = histogram.entropyRange(levels: !symmetric && histogram.low >= 0 ? 256 : 128)
+                }
             }
         }
         return Result(ranges: ranges, samples: count)
