@@ -25,6 +25,7 @@ let package = Package(
         // WebSocket frames to NIO channels and runs as a lifecycle service.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0"),
     ],
     targets: [
         /// GNU readline for `optctl shell` (libreadline-dev).
@@ -67,6 +68,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         /// The Socket.IO / Engine.IO endpoints configured as the protocols' own test suites

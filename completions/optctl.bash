@@ -173,18 +173,87 @@ _optctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    stats|inspect|sessions|config|models|shell|help)
+    stats|run|techniques|inspect|bench|check|sessions|config|models|serve|users|shell|help)
         # Offer subcommand argument completions
         "_optctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'stats inspect sessions config models shell help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'stats run techniques inspect bench check sessions config models serve users shell help' -- "${cur}"))
         ;;
     esac
 }
 
 _optctl_stats() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--home --user)
+    __optctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--home')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    esac
+}
+
+_optctl_run() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=(--param --top1)
+    non_repeating_options=(--techniques --criteria --calibration --validation --out --threads --runs --warmup --control-hz --home --user)
+    __optctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--techniques')
+        return
+        ;;
+    '--param')
+        return
+        ;;
+    '--criteria')
+        return
+        ;;
+    '--calibration')
+        return
+        ;;
+    '--validation')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    '--threads')
+        return
+        ;;
+    '--runs')
+        return
+        ;;
+    '--warmup')
+        return
+        ;;
+    '--control-hz')
+        return
+        ;;
+    '--top1')
+        return
+        ;;
+    '--home')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    esac
+}
+
+_optctl_techniques() {
     repeating_flags=()
     non_repeating_flags=(--json -q --quiet --version -h --help)
     repeating_options=()
@@ -211,6 +280,63 @@ _optctl_inspect() {
 
     # Offer option value completions
     case "${prev}" in
+    '--home')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    esac
+}
+
+_optctl_bench() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--threads --runs --warmup --inputs --home --user)
+    __optctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--threads')
+        return
+        ;;
+    '--runs')
+        return
+        ;;
+    '--warmup')
+        return
+        ;;
+    '--inputs')
+        return
+        ;;
+    '--home')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    esac
+}
+
+_optctl_check() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--rtol --atol --threads --home --user)
+    __optctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--rtol')
+        return
+        ;;
+    '--atol')
+        return
+        ;;
+    '--threads')
+        return
+        ;;
     '--home')
         return
         ;;
@@ -424,6 +550,114 @@ _optctl_models_list() {
     repeating_options=()
     non_repeating_options=(--home --user)
     __optctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--home')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    esac
+}
+
+_optctl_serve() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--host --port --profile --home --user)
+    __optctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--host')
+        return
+        ;;
+    '--port')
+        return
+        ;;
+    '--profile')
+        return
+        ;;
+    '--home')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    esac
+}
+
+_optctl_users() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __optctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    add|list|remove)
+        # Offer subcommand argument completions
+        "_optctl_users_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'add list remove' -- "${cur}"))
+        ;;
+    esac
+}
+
+_optctl_users_add() {
+    repeating_flags=()
+    non_repeating_flags=(--password-stdin --json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--role --home --user)
+    __optctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--role')
+        __optctl_add_completions -W 'admin'$'\n''engineer'$'\n''viewer'
+        return
+        ;;
+    '--home')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    esac
+}
+
+_optctl_users_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--home --user)
+    __optctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--home')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    esac
+}
+
+_optctl_users_remove() {
+    repeating_flags=()
+    non_repeating_flags=(--json -q --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--home --user)
+    __optctl_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in

@@ -44,6 +44,8 @@ public struct Platform: Sendable {
     public let sessions: any SessionStore
     public let models: any ModelStore
     public let criteria: any CriteriaStore
+    /// The users of `optctl serve`.
+    public let users: any UserStore
 
     public static let databaseFileName = "optctl.sqlite"
 
@@ -56,11 +58,23 @@ public struct Platform: Sendable {
 
     /// A platform over an already opened database (tests use an in-memory one).
     public init(configuration: PlatformConfiguration, database: AppDatabase) {
+        self.init(
+            configuration: configuration, database: database, sessions: SQLiteSessionStore(database: database),
+            models: SQLiteModelStore(database: database), criteria: SQLiteCriteriaStore(database: database),
+            users: SQLiteUserStore(database: database))
+    }
+
+    /// A platform over given stores: another backend, or a store that fails on purpose in a test.
+    public init(
+        configuration: PlatformConfiguration, database: AppDatabase, sessions: any SessionStore, models: any ModelStore,
+        criteria: any CriteriaStore, users: any UserStore
+    ) {
         self.configuration = configuration
         self.database = database
-        self.sessions = SQLiteSessionStore(database: database)
-        self.models = SQLiteModelStore(database: database)
-        self.criteria = SQLiteCriteriaStore(database: database)
+        self.sessions = sessions
+        self.models = models
+        self.criteria = criteria
+        self.users = users
     }
 
     static func prepareHome(_ home: URL) throws(StoreFailure) {

@@ -20,9 +20,13 @@ struct Optctl: AsyncParsableCommand {
             RunCommand.self,
             TechniquesCommand.self,
             InspectCommand.self,
+            BenchCommand.self,
+            CheckCommand.self,
             SessionsCommand.self,
             ConfigCommand.self,
             ModelsCommand.self,
+            ServeCommand.self,
+            UsersCommand.self,
             ShellCommand.self,
         ])
 

@@ -74,6 +74,94 @@ int ck_isa(void);
 /// Returns the level now in use.
 int ck_set_isa(int level);
 
+// ---------------------------------------------------------------------------------------------
+// 8-bit integer GEMM (qgemm.c). Products of one unsigned and one signed byte, summed in int32;
+// AVX-512 VNNI, AVX2 or portable C chosen once at run time (ck_qisa / ck_set_qisa).
+
+/// Rows per packed A panel and columns per packed B panel; k is packed in groups of 4 bytes.
+#define CK_QMR 8
+#define CK_QNR 32
+
+/// Output of ck_qgemm_packed.
+#define CK_QOUT_I32 0
+#define CK_QOUT_F32 1
+/// Requantized to one byte (uint8 or int8 bit pattern; the range is qlo...qhi).
+#define CK_QOUT_I8 2
+
+/// Element kinds ck_dequantize reads.
+#define CK_QIN_U8 0
+#define CK_QIN_S8 1
+#define CK_QIN_U16 2
+#define CK_QIN_S16 3
+#define CK_QIN_I32 4
+
+/// What happens to the int32 sum of raw products: the zero-point correction
+/// sum (a - za)(b - zb) = raw - za * colsum(b) - zb * (rowsum(a) - k * za), integer biases, then
+/// one of: int32 out; float out = v * scale * row_scale[i] * col_scale[j] + biases, clamped to
+/// [lo, hi]; 8-bit out = clamp(round_half_even(v * scale... + biases) + out_zero, qlo, qhi), the
+/// multiplication done in double as ONNX's reference does. NULL pointers mean absent (zero
+/// points 0, scales 1, biases 0). Zero points and sums are in the packed (possibly flipped)
+/// representation.
+typedef struct ck_qepilogue {
+    const int32_t *row_zero;
+    long row_zero_step;
+    const int32_t *col_zero;
+    long col_zero_step;
+    const int32_t *row_sums;
+    const int32_t *col_sums;
+    const int32_t *row_bias_i32;
+    const int32_t *col_bias_i32;
+    int output;
+    float scale;
+    const float *row_scale;
+    const float *col_scale;
+    const float *row_bias;
+    const float *col_bias;
+    float lo;
+    float hi;
+    int32_t out_zero;
+    int32_t qlo;
+    int32_t qhi;
+} ck_qepilogue;
+
+/// Bytes of a packed M x K A operand and of a packed K x N B operand.
+size_t ck_qpacked_a_bytes(long m, long k);
+size_t ck_qpacked_b_bytes(long k, long n);
+
+/// Packs A(i, k) = a[i * rs + k * cs]; `flip` xors each byte with 0x80 (changing signedness),
+/// `dst_signed` says how the packed bytes are read (for the row sums, written when non-NULL).
+void ck_qpack_a(long m, long k, const uint8_t *a, long rs, long cs, int flip, int dst_signed,
+                uint8_t *dst, int32_t *row_sums);
+/// Packs B(k, j) = b[k * rs + j * cs] for the panels covering columns [n0, n1) (n0 a multiple
+/// of CK_QNR); panel p lands at dst + (p - n0 / CK_QNR) * ceil4(k) * CK_QNR; column sums of
+/// those columns go to col_sums[j] when non-NULL.
+void ck_qpack_b(long k, long n, const uint8_t *b, long rs, long cs, int flip, int dst_signed,
+                long n0, long n1, uint8_t *dst, int32_t *col_sums);
+/// The im2col matrix of one image and channel group of 8-bit values as packed B panels (as
+/// ck_im2col_pack); padding reads as `pad` (the input's zero point, as stored). `work` is
+/// scratch of ck_qim2col_work_bytes(rows, n0, n1) bytes (rows = channels * kernel taps).
+void ck_qim2col_pack(const uint8_t *x, long channels, long height, long width, long kernel_h,
+                     long kernel_w, long stride_h, long stride_w, long dilation_h, long dilation_w,
+                     long pad_top, long pad_left, long out_h, long out_w, long n0, long n1,
+                     uint8_t pad, int flip, int dst_signed, uint8_t *dst, int32_t *col_sums,
+                     uint8_t *work);
+size_t ck_qim2col_work_bytes(long rows, long n0, long n1);
+/// C[m0..<m1, n0..<n1] from packed A and B; `a_unsigned`: A holds the u8 side. C's elements
+/// are int32, float or bytes per ep->output, leading dimension ldc (in elements).
+void ck_qgemm_packed(long m, long n, long k, const uint8_t *pa, const uint8_t *pb, int a_unsigned,
+                     void *c, long ldc, const ck_qepilogue *ep, long m0, long m1, long n0, long n1);
+
+/// y = clamp(round_half_even(x / scale) + zero, qlo, qhi) as 1- or 2-byte integers (NaN -> zero).
+void ck_quantize(const float *x, long n, float scale, int32_t zero, int32_t qlo, int32_t qhi,
+                 int out_bytes, void *y);
+/// y = (x - zero) * scale for x of kind CK_QIN_*.
+void ck_dequantize(const void *x, long n, int in_kind, float scale, int32_t zero, float *y);
+
+/// The integer kernel family in use: 3 = AVX-512 VNNI, 2 = AVX2, 1 = portable C.
+int ck_qisa(void);
+/// Forces an integer kernel family (clamped to what the CPU has; 0 = the best).
+int ck_set_qisa(int level);
+
 /// A spin-wait hint (x86 `pause`), for the engine's thread pool.
 void ck_cpu_relax(void);
 

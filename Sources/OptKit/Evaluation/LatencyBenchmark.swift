@@ -47,16 +47,21 @@ public struct LatencyBenchmark: Sendable {
     /// Times two executors in alternation (A, B, A, B, …) after warming both, so that frequency
     /// changes and neighbours' load on a shared machine fall on both alike and their ratio stays
     /// meaningful. `optctl run` compares a baseline with its optimized model this way.
+    /// `shouldStop` is asked before every pair; once it answers true the measurement ends early
+    /// and returns nil (a cancelled run does not wait for thousands of runs).
     public func compare(
-        _ a: Executor, inputs aInputs: [String: Tensor], with b: Executor, inputs bInputs: [String: Tensor]
-    ) throws(EngineError) -> (LatencyReport, LatencyReport) {
+        _ a: Executor, inputs aInputs: [String: Tensor], with b: Executor, inputs bInputs: [String: Tensor],
+        shouldStop: () -> Bool = { false }
+    ) throws(EngineError) -> (LatencyReport, LatencyReport)? {
         for _ in 0..<warmupRuns {
+            if shouldStop() { return nil }
             _ = try a.run(aInputs)
             _ = try b.run(bInputs)
         }
         var aSamples = [Double](repeating: 0, count: runs)
         var bSamples = [Double](repeating: 0, count: runs)
         for index in 0..<runs {
+            if shouldStop() { return nil }
             aSamples[index] = try Self.time(a, aInputs)
             bSamples[index] = try Self.time(b, bInputs)
         }

@@ -37,4 +37,24 @@ public protocol ModelStore: Sendable {
     func model(sha256: String) async throws -> ModelRecord?
     func list() async throws -> [ModelRecord]
     func count() async throws -> Int
+    /// Removes a model from the registry and returns its record (the caller decides what
+    /// happens to the file). `NotFound` when unknown; `ModelInUse` while a pending or running
+    /// session uses it. Finished sessions keep their model id and name as history.
+    func delete(id: String) async throws -> ModelRecord
+}
+
+/// A model that a pending or running session still needs.
+public struct ModelInUse: UserFacingError, Equatable {
+    public let modelID: String
+    public let activeSessions: Int
+
+    public init(modelID: String, activeSessions: Int) {
+        self.modelID = modelID
+        self.activeSessions = activeSessions
+    }
+
+    public var kind: ErrorKind { .conflict }
+    public var message: String {
+        "model \(modelID) is used by \(activeSessions) pending or running session(s); cancel them or wait until they finish"
+    }
 }

@@ -41,7 +41,7 @@ public struct DynamicQuantizationPass: OptimizationPass {
         try await context.progress.report(0.1, "quantize-int8-dynamic: preparing")
 
         var graph = working.graph
-        let preparation = QuantizationPreparation.prepare(&graph)
+        let preparation = QuantizationPreparation.prepare(&graph, equalize: !perChannel)
         var (targets, skipped) = QuantTargets.select(in: graph, opTypes: opTypes, excludedNodes: excludedNodes, excludedOpTypes: excludedOpTypes)
         let quantizedOps = QuantizationParameters.histogram(targets)
         guard !targets.isEmpty else {

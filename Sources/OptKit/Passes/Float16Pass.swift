@@ -1,3 +1,5 @@
+import Foundation
+
 /// Float16: weights stored and ops computed in float16, the model's inputs and outputs still
 /// float32 (Cast at the boundary). Ops that are numerically sensitive (a configurable list),
 /// ops whose constant inputs or observed activations fall outside float16's range, and
@@ -150,7 +152,7 @@ public struct Float16Pass: OptimizationPass {
                 let node = graph.nodes[measurement.node]
                 kept.append(SkippedNode(
                     name: node.displayName, opType: node.opType,
-                    reason: "its float16 weights alone cause a relative error of \(measurement.error), over the error budget of \(errorBudget)"))
+                    reason: "its float16 weights alone move the outputs by a relative L2 of \(measurement.error.formatted(.number.precision(.significantDigits(3)))), among the largest; kept so the estimated error of the rest is within the error budget of \(errorBudget)"))
             }
             sensitivity = measurements.map {
                 .object(["node": .string(graph.nodes[$0.node].displayName), "relative_l2": .number($0.error)])

@@ -68,7 +68,7 @@ public struct StaticQuantizationPass: OptimizationPass {
 
         var working = model
         var graph = working.graph
-        let preparation = QuantizationPreparation.prepare(&graph)
+        let preparation = QuantizationPreparation.prepare(&graph, equalize: !perChannel)
         var (targets, skipped) = QuantTargets.select(in: graph, opTypes: opTypes, excludedNodes: excludedNodes, excludedOpTypes: excludedOpTypes)
         let quantizedOps = QuantizationParameters.histogram(targets)
         guard !targets.isEmpty else {

@@ -13,6 +13,7 @@ final class RunExecution {
     let criteria: OptimizationCriteria
     let session: Session
     let progress: RunProgress
+    let cancellation: RunCancellation
     let logger: Logger
     /// Attempt files not yet renamed into place; removed when the run ends in any way.
     private(set) var temporaryFiles: [URL] = []
@@ -29,7 +30,11 @@ final class RunExecution {
     /// The fallback's sensitivity ranking, for the results.
     private var sensitivity: SensitivityAnalysis.Ranking?
 
-    init(platform: Platform, settings: RunSettings, criteria: OptimizationCriteria, session: Session, progress: RunProgress, logger: Logger) {
+    init(
+        platform: Platform, settings: RunSettings, criteria: OptimizationCriteria, session: Session, progress: RunProgress,
+        cancellation: RunCancellation, logger: Logger
+    ) {
+        self.cancellation = cancellation
         self.platform = platform
         self.settings = settings
         self.criteria = criteria
@@ -60,6 +65,11 @@ final class RunExecution {
         try analyze(input: input)
         baseline = try Executor(graph: model.graph, opsets: model.opsetImports, threads: settings.resolvedThreads)
         calibration = try settings.calibration.map { url throws(InputError) in try SampleSources.open(url, for: model.graph) }
+        if let calibration {
+            // Data that does not fit the model is refused before any work, naming sample and input.
+            _ = try await CalibrationData.validate(
+                calibration, model: model, progress: progress.reporter("check calibration data", span: 3...5), share: 0...1)
+        }
         let validationSource: any SampleSource = try settings.validation.map { url throws(InputError) in try SampleSources.open(url, for: model.graph) }
             ?? calibration ?? SyntheticSampleSource(inputs: model.graph.feedInputs, count: 8)
         validation = try await ValidationSet.load(
@@ -149,9 +159,12 @@ final class RunExecution {
     private func benchmark(_ candidate: Executor) async throws -> (baseline: LatencyReport, optimized: LatencyReport) {
         let inputs = validation.items[0].sample.inputs
         let benchmark = LatencyBenchmark(runs: settings.runs, warmupRuns: settings.warmupRuns)
-        return try await onDedicatedThread { [baseline] in
-            try benchmark.compare(baseline!, inputs: inputs, with: candidate, inputs: inputs)
+        let measured = try await onDedicatedThread { [baseline, cancellation] in
+            try benchmark.compare(baseline!, inputs: inputs, with: candidate, inputs: inputs) { cancellation.reason != nil }
         }
+        try cancellation.check()
+        guard let measured else { throw RunCancelled(reason: "the run was stopped") }
+        return measured
     }
 
     /// Applies the passes (keeping `excluding` in float32), writes the result to a temporary
@@ -173,9 +186,15 @@ final class RunExecution {
 
         let executor = try executor(for: candidate)
         try await progress.update("benchmark baseline and optimized\(label)", span: part(0.41, 0.68), fraction: 0)
-        let (baselineLatency, latency) = try await benchmark(executor)
-        let (fidelity, parity) = try await validation.evaluate(
-            executor, top1Outputs: settings.top1Outputs, progress: progress, step: "evaluate\(label)", span: part(0.68, 1))
+        let baselineLatency: LatencyReport, latency: LatencyReport, fidelity: FidelityReport, parity: Double
+        do {
+            (baselineLatency, latency) = try await benchmark(executor)
+            (fidelity, parity) = try await validation.evaluate(
+                executor, top1Outputs: settings.top1Outputs, progress: progress, step: "evaluate\(label)", span: part(0.68, 1))
+        } catch let error as EngineError {
+            // The baseline already ran on these inputs, so the optimized model is the one failing.
+            throw OptimizedModelUnrunnable(cause: error)
+        }
 
         let sizeReduction = Double(baselineBytes - bytes) / Double(max(1, baselineBytes)) * 100
         let speedImprovement = (baselineLatency.p50Milliseconds - latency.p50Milliseconds) / baselineLatency.p50Milliseconds * 100
@@ -223,7 +242,7 @@ final class RunExecution {
     private func needsFallback(_ attempt: RunAttempt) -> Bool {
         let failed = CriteriaCheck.failures(attempt.checks).map { $0.criterion }
         return failed.contains("min_accuracy_retention_percent")
-            && attempt.quantizedNodes.count > 0 && criteria.constraints.maxFallbackAttempts > 0
+            && attempt.quantizedNodes.count > 1 && criteria.constraints.maxFallbackAttempts > 0
     }
 
     /// Sensitivity analysis, then retries that keep the most damaging layers in float32: the
@@ -238,16 +257,19 @@ final class RunExecution {
         }
         warnings.append(contentsOf: ranking.notes)
         var attempts: [RunAttempt] = []
-        let retries = min(criteria.constraints.maxFallbackAttempts, ranking.layers.count)
+        // At least one layer stays quantized: excluding them all would undo the technique, not
+        // fall back within it.
+        let excludable = ranking.layers.count - 1
+        let retries = min(criteria.constraints.maxFallbackAttempts, excludable)
         let width = 7.0 / Double(max(1, retries))
         var excludedCount = 0
         for retry in 0..<retries {
-            excludedCount = min(ranking.layers.count, max(excludedCount + 1, 1 << retry))
+            excludedCount = min(excludable, max(excludedCount + 1, 1 << retry))
             let excluded = ranking.layers.prefix(excludedCount).map(\.node)
             let from = 91 + width * Double(retry)
             let next = try await attempt(number: retry + 2, excluding: excluded, span: from...(from + width))
             attempts.append(next)
-            if next.meetsCriteria || excludedCount == ranking.layers.count { break }
+            if next.meetsCriteria || excludedCount == excludable { break }
         }
         sensitivity = ranking
         return attempts

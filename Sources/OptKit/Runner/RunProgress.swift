@@ -22,7 +22,8 @@ actor RunProgress {
     /// a cancellation point.
     func update(_ name: String, span: ClosedRange<Double>, fraction: Double) async throws {
         try cancellation.check()
-        let value = max(percentage, span.lowerBound + (span.upperBound - span.lowerBound) * min(1, max(0, fraction)))
+        let exact = span.lowerBound + (span.upperBound - span.lowerBound) * min(1, max(0, fraction))
+        let value = max(percentage, (exact * 100).rounded(.down) / 100)
         let now = Date()
         guard name != step || now.timeIntervalSince(lastWrite) >= 0.25 else { return }
         percentage = value
@@ -34,7 +35,8 @@ actor RunProgress {
     /// A reporter for a pass or calibration running within `span`, naming its own details.
     nonisolated func reporter(_ name: String, span: ClosedRange<Double>) -> ProgressReporter {
         ProgressReporter { fraction, detail in
-            try await self.update(detail.isEmpty ? name : "\(name): \(detail)", span: span, fraction: fraction)
+            let step = detail.isEmpty ? name : detail.hasPrefix(name) ? detail : "\(name): \(detail)"
+            try await self.update(step, span: span, fraction: fraction)
         }
     }
 

@@ -86,7 +86,7 @@ public struct Runner: Sendable {
         let progress = RunProgress(recorder: recorder, cancellation: cancellation)
         let execution = RunExecution(
             platform: platform, settings: settings, criteria: criteria, session: await recorder.session,
-            progress: progress, logger: logger)
+            progress: progress, cancellation: cancellation, logger: logger)
         let change: SessionChange
         var failureKind: ErrorKind?
         do {

@@ -29,7 +29,13 @@ struct ValidationSet: Sendable {
         let total = min(limit, source.count ?? limit)
         for try await sample in source.samples() {
             if items.count >= limit { break }
-            let outputs = try await onDedicatedThread { try baseline.run(sample.inputs) }
+            let outputs: [String: Tensor]
+            do {
+                outputs = try await onDedicatedThread { try baseline.run(sample.inputs) }
+            } catch let error as EngineError {
+                guard case .invalidFeed = error else { throw error }
+                throw InputError(kind: .malformedInput, message: "validation sample '\(sample.name)' of \(source.description): \(error.description)")
+            }
             items.append(Item(sample: sample, baselineOutputs: outputs))
             try await progress.update("evaluate baseline", span: span, fraction: Double(items.count) / Double(max(1, total)))
         }

@@ -56,7 +56,14 @@ public final class Executor: @unchecked Sendable {
 
     /// Prepares `graph` for running. `opsets` maps a domain ("" for the default ONNX domain)
     /// to the model's import version; `threads` defaults to every core.
-    public init(graph: Graph, opsets: [String: Int], threads: Int? = nil) throws(EngineError) {
+    ///
+    /// `fuseQuantized` (default on) runs a QDQ graph's DequantizeLinear -> Conv/MatMul/Gemm ->
+    /// QuantizeLinear patterns as fused integer ops (`QDQFusion`); off, they run as written.
+    /// A float16 model with float32 inputs and outputs is computed in float32
+    /// (`Float16Promotion`).
+    public init(graph: Graph, opsets: [String: Int], threads: Int? = nil, fuseQuantized: Bool = true) throws(EngineError) {
+        let promoted = Float16Promotion.rewrite(graph)
+        let graph = fuseQuantized ? QDQFusion.rewrite(promoted) : promoted
         threadCount = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         context = KernelContext(threadCount: threadCount)
         var plan = try ExecutionPlan(graph: graph, opsets: opsets)

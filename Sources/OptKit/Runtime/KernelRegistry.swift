@@ -3,7 +3,7 @@
 public enum KernelRegistry {
     static let factories: [String: KernelFactory] = {
         var all: [String: KernelFactory] = [:]
-        for table in [computeKernelFactories, tensorKernelFactories] {
+        for table in [computeKernelFactories, tensorKernelFactories, quantizationKernelFactories] {
             all.merge(table) { _, _ in preconditionFailure("an op is registered twice") }
         }
         return all
@@ -18,6 +18,9 @@ public enum KernelRegistry {
 
     /// The kernel for `node`, or `EngineError.unsupportedOp` naming it.
     public static func kernel(for node: Node, opset: Int) throws(EngineError) -> any Kernel {
+        if node.domain == QDQFusion.domain, let factory = QDQFusion.factories[node.opType] {
+            return try factory(node, opset)
+        }
         guard isDefaultDomain(node.domain), let factory = factories[node.opType] else {
             throw .unsupportedOp(node: node.displayName, opType: node.opType, domain: node.domain)
         }

@@ -17,6 +17,9 @@ public struct SessionFilter: Equatable, Sendable {
     public private(set) var endDate: Date?
     public private(set) var skip: Int
     public private(set) var limit: Int
+    /// Only sessions owned by this user (the server's view for an engineer); not a query
+    /// parameter, so it is set with `owned(by:)` rather than validated from text.
+    public private(set) var owner: String?
 
     /// Validates raw parameter text. Empty text counts as absent, as in a query string `?status=`.
     public init(
@@ -78,6 +81,13 @@ public struct SessionFilter: Equatable, Sendable {
             }
         }
         if !problems.isEmpty { throw InvalidRequest(problems) }
+    }
+
+    /// The same filter restricted to one owner's sessions.
+    public func owned(by owner: String) -> SessionFilter {
+        var filter = self
+        filter.owner = owner
+        return filter
     }
 
     /// Numbers are reported as numbers (`"value": 101`), anything else as the text given.

@@ -152,6 +152,20 @@ extension AppDatabase {
                 ALTER TABLE sessions ADD COLUMN lease_expires_at INTEGER;
                 """)
         }
+
+        // Users of `optctl serve` (the CLI manages them), and an index for the engineer's
+        // view of sessions, which lists only the sessions they own, newest first.
+        migrator.registerMigration("v5-users") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('admin', 'engineer', 'viewer')),
+                    password_hash TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX sessions_by_owner ON sessions(owner, created_at);
+                """)
+        }
         return migrator
     }
 }

@@ -47,7 +47,10 @@ public struct AppDatabase: Sendable {
             if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
                 throw StoreFailure(message: "\(path) was written by a newer optctl; upgrade optctl to use it")
             }
-            return try AppDatabase(pool, logger: logger)
+            // GRDB reads the applied migrations before running the missing ones, so two
+            // processes opening a new file at once would both run them; a lock file serialises
+            // them across processes.
+            return try withFileLock(path + ".migration-lock") { try AppDatabase(pool, logger: logger) }
         } catch let failure as StoreFailure {
             throw failure
         } catch {
@@ -58,6 +61,20 @@ public struct AppDatabase: Sendable {
     /// An in-memory database for tests.
     public static func inMemory() throws -> AppDatabase {
         try AppDatabase(DatabaseQueue())
+    }
+
+    /// Runs `body` holding an exclusive flock(2) on `lockPath` (created if missing).
+    private static func withFileLock<T>(_ lockPath: String, _ body: () throws -> T) throws -> T {
+        let descriptor = Foundation.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw StoreFailure(message: "cannot create \(lockPath): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw StoreFailure(message: "cannot lock \(lockPath): \(String(cString: strerror(errno)))") }
+        }
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
     }
 
     /// A non-empty file must start with SQLite's magic header. Checking before SQLite opens it

@@ -47,6 +47,18 @@ public struct SQLiteModelStore: ModelStore {
         }
     }
 
+    public func delete(id: String) async throws -> ModelRecord {
+        try await database.writer.write { db in
+            guard let record = try Self.fetchOne(db, "id = ?", id) else { throw NotFound(entity: "model", id: id) }
+            let active = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM sessions WHERE model_id = ? AND status IN ('pending', 'running')",
+                arguments: [id]) ?? 0
+            if active > 0 { throw ModelInUse(modelID: id, activeSessions: active) }
+            try db.execute(sql: "DELETE FROM models WHERE id = ?", arguments: [id])
+            return record
+        }
+    }
+
     static func fetchOne(_ db: Database, _ condition: String, _ value: String) throws -> ModelRecord? {
         try Row.fetchOne(db, sql: "SELECT * FROM models WHERE \(condition)", arguments: [value]).map(record(from:))
     }

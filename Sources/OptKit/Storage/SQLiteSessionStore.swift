@@ -48,11 +48,15 @@ public struct SQLiteSessionStore: SessionStore {
                 conditions.append("created_at <= ?")
                 _ = arguments.append(contentsOf: [Timestamp.milliseconds(end)])
             }
+            if let owner = filter.owner {
+                conditions.append("owner = ?")
+                _ = arguments.append(contentsOf: [owner])
+            }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
 
             // The counters answer a status-only (or empty) filter without counting rows.
             let total: Int
-            if filter.modelID == nil, filter.startDate == nil, filter.endDate == nil {
+            if filter.modelID == nil, filter.startDate == nil, filter.endDate == nil, filter.owner == nil {
                 let sql = filter.status == nil
                     ? "SELECT coalesce(sum(sessions), 0) FROM session_counters"
                     : "SELECT sessions FROM session_counters WHERE status = ?"

@@ -1,13 +1,13 @@
 /// Reads typed fields out of a JSON object while collecting every problem (missing, mistyped,
 /// unknown), so a request is answered with all of its problems at once rather than the first.
-struct DocumentReader {
+public struct DocumentReader {
     private let object: [String: JSONValue]
     /// Prefix for nested objects' field names, like "constraints.".
     private let prefix: String
-    private(set) var problems: [FieldProblem] = []
+    public private(set) var problems: [FieldProblem] = []
 
     /// Reads `value` as an object; anything else is one problem for `field`.
-    init(_ value: JSONValue, field: String? = nil) {
+    public init(_ value: JSONValue, field: String? = nil) {
         prefix = field.map { $0 + "." } ?? ""
         if case .object(let object) = value {
             self.object = object
@@ -29,19 +29,19 @@ struct DocumentReader {
         problems.append(FieldProblem(field: prefix + key, value: value, message: "must be \(expected)"))
     }
 
-    mutating func string(_ key: String, required: Bool) -> String? {
+    public mutating func string(_ key: String, required: Bool) -> String? {
         guard let value = raw(key, required: required) else { return nil }
         guard case .string(let text) = value else { mistyped(key, value, "a string"); return nil }
         return text
     }
 
-    mutating func number(_ key: String, required: Bool) -> Double? {
+    public mutating func number(_ key: String, required: Bool) -> Double? {
         guard let value = raw(key, required: required) else { return nil }
         guard case .number(let number) = value else { mistyped(key, value, "a number"); return nil }
         return number
     }
 
-    mutating func integer(_ key: String, required: Bool) -> Int? {
+    public mutating func integer(_ key: String, required: Bool) -> Int? {
         guard let value = raw(key, required: required) else { return nil }
         guard case .number(let number) = value, number.rounded() == number, abs(number) < 1e15 else {
             mistyped(key, value, "an integer")
@@ -50,7 +50,7 @@ struct DocumentReader {
         return Int(number)
     }
 
-    mutating func strings(_ key: String, required: Bool) -> [String]? {
+    public mutating func strings(_ key: String, required: Bool) -> [String]? {
         guard let value = raw(key, required: required) else { return nil }
         guard case .array(let items) = value else { mistyped(key, value, "an array of strings"); return nil }
         var result: [String] = []
@@ -62,20 +62,20 @@ struct DocumentReader {
     }
 
     /// The nested object under `key`, when present.
-    mutating func object(_ key: String) -> JSONValue? {
+    public mutating func object(_ key: String) -> JSONValue? {
         raw(key, required: false)
     }
 
-    mutating func report(_ problem: FieldProblem) {
+    public mutating func report(_ problem: FieldProblem) {
         problems.append(problem)
     }
 
-    mutating func absorb(_ nested: DocumentReader) {
+    public mutating func absorb(_ nested: DocumentReader) {
         problems += nested.problems
     }
 
     /// Reports every key not in `known` (read-only keys count as known: they are ignored).
-    mutating func rejectUnknownKeys(known: Set<String>) {
+    public mutating func rejectUnknownKeys(known: Set<String>) {
         for key in object.keys.sorted() where !known.contains(key) {
             problems.append(FieldProblem(field: prefix + key, value: object[key], message: "is not a known field"))
         }

@@ -16,7 +16,7 @@ import Testing
         let logs = InMemoryLogHandler()
         let database = try AppDatabase.open(path: path, logger: Logger(label: "test") { _ in logs })
         #expect(logs.entries.map(\.message.description) == ["upgraded the database schema"])
-        #expect(logs.entries.first?.metadata["migrations"] == "v2-events-cancel-mark, v3-dashboard-counters, v4-session-leases")
+        #expect(logs.entries.first?.metadata["migrations"] == "v2-events-cancel-mark, v3-dashboard-counters, v4-session-leases, v5-users")
         let applied = try await database.writer.read { try AppDatabase.migrator.appliedIdentifiers($0) }
         #expect(applied == Set(AppDatabase.migrator.migrations))
 

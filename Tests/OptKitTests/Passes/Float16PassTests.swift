@@ -78,4 +78,27 @@ import Testing
         #expect(report.warnings.isEmpty, "\(report.warnings)")
         #expect(converted.graph.inputs.allSatisfy { $0.type?.dataType == .float })
     }
+
+    /// The per-layer sensitivity step: with the default budget the CNN's first Conv (its weights
+    /// carry the folded input normalisation) stays float32 and every layer's figure is reported;
+    /// a budget of 0 turns the step off.
+    @Test func sensitiveLayersStayFloat32WithinTheErrorBudget() async throws {
+        let model = try exampleModel("cnn_encoder")
+        let calibration = try exampleCalibration("cnn_encoder", model: model)
+        let (_, report) = try await applying("fp16", to: model, context: context(calibration: calibration))
+        guard case .array(let kept)? = report.details["kept_fp32"], case .array(let measured)? = report.details["weight_sensitivity"] else {
+            Issue.record("no kept_fp32 or weight_sensitivity")
+            return
+        }
+        #expect(measured.count >= 4)
+        let budgetKept = kept.filter { $0["reason"]?.stringValue?.contains("error budget") == true }
+        #expect(budgetKept.compactMap { $0["node"]?.stringValue } == ["/encoder.0/conv/Conv"])
+        // The rest's estimated error, sqrt of the sum of squares, is within the budget.
+        let rest = measured.filter { $0["node"] != .string("/encoder.0/conv/Conv") }.compactMap { $0["relative_l2"]?.doubleValue }
+        #expect(rest.reduce(0) { $0 + $1 * $1 }.squareRoot() <= 5e-4)
+
+        let (_, off) = try await applying("fp16", ["error_budget": .number(0)], to: model, context: context(calibration: calibration))
+        #expect(off.details["weight_sensitivity"] == .array([]))
+        #expect(off.details["kept_fp32"] == .array([]))
+    }
 }

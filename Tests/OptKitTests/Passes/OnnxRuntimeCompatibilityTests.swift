@@ -15,6 +15,41 @@ import Testing
         var reference: [String: Tensor]
         /// Largest relative L2 error allowed against the reference.
         var bound: Double
+        /// Largest relative L2 difference allowed between our engine's and onnxruntime's
+        /// outputs for the same produced model: int8 rounding may differ by one step where a
+        /// value falls between two levels, float16 accumulation order differs.
+        var agreement: Double
+    }
+
+    static func agreement(_ technique: String) -> Double {
+        switch technique {
+        case "simplify": 1e-5
+        case "fp16": 2e-3
+        default: 0.03
+        }
+    }
+
+    /// Whether the engine failed for want of a kernel, which the comparison waits for (a
+    /// skip): an op it has no kernel for (refused at preparation), or a float16 tensor reaching
+    /// a float32-only kernel (float kernels check element types when they run). Any other
+    /// failure is a bug in the pass or the engine.
+    static func lacksKernel(_ error: EngineError) -> Bool {
+        switch error {
+        case .unsupportedOp: true
+        case .invalidInput(_, let message): message.contains("float16")
+        default: false
+        }
+    }
+
+    /// " format=qdq per_channel=false", for labels.
+    static func text(_ parameters: [String: JSONValue]) -> String {
+        parameters.sorted { $0.key < $1.key }.map { key, value in
+            switch value {
+            case .string(let text): " \(key)=\(text)"
+            case .bool(let flag): " \(key)=\(flag)"
+            default: " \(key)=\(value)"
+            }
+        }.joined()
     }
 
     static let configurations: [(technique: String, parameters: [String: JSONValue], bound: Double)] = [
@@ -40,8 +75,8 @@ import Testing
             for configuration in Self.configurations {
                 let (optimized, _) = try await applying(configuration.technique, configuration.parameters, to: model, context: context(calibration: calibration))
                 cases.append(Case(
-                    label: "\(name) \(configuration.technique) \(configuration.parameters)", model: optimized, feeds: sample.inputs,
-                    reference: reference, bound: configuration.bound))
+                    label: "\(name) \(configuration.technique)\(Self.text(configuration.parameters))", model: optimized, feeds: sample.inputs,
+                    reference: reference, bound: configuration.bound, agreement: Self.agreement(configuration.technique)))
             }
         }
         // Small graphs: Constant weights, BatchNormalization with a huge variance, an old opset.
@@ -51,7 +86,8 @@ import Testing
             let calibration = randomSamples(8, shape: [1] + shape.dropFirst(), seed: 300)
             for configuration in Self.configurations {
                 let (optimized, _) = try await applying(configuration.technique, configuration.parameters, to: model, context: context(calibration: calibration))
-                cases.append(Case(label: "\(label) \(configuration.technique) \(configuration.parameters)", model: optimized, feeds: feeds, reference: reference, bound: max(configuration.bound, 0.1)))
+                cases.append(Case(label: "\(label) \(configuration.technique)\(Self.text(configuration.parameters))", model: optimized, feeds: feeds, reference: reference, bound: max(configuration.bound, 0.1),
+                    agreement: Self.agreement(configuration.technique)))
             }
         }
         return cases
@@ -60,6 +96,8 @@ import Testing
     @Test func everyProducedModelRunsInOnnxRuntimeCloseToFloat32() async throws {
         if OnnxRuntime.skipped { return }
         let cases = try await cases()
+        var notRunByEngine: [String] = []
+        var compared = 0
         let outputs: [[String: Tensor]]
         do {
             outputs = try OnnxRuntime.run(cases.map { ($0.model, $0.feeds) })
@@ -78,12 +116,39 @@ import Testing
                 #expect(error < item.bound, "\(item.label): relative L2 \(error) against float32 exceeds \(item.bound)")
             }
             // Where our engine runs the produced model too, the two runtimes agree.
-            if let ours = try? runEngine(item.model, item.feeds) {
-                for (name, theirs) in result {
-                    guard let mine = ours[name] else { continue }
-                    #expect(relativeL2(mine, theirs) < 1e-4, "\(item.label): our engine and onnxruntime differ on \(name)")
+            let executor: Executor
+            do {
+                executor = try Executor(graph: item.model.graph, opsets: item.model.opsetImports, threads: 1)
+            } catch {
+                if Self.lacksKernel(error) {
+                    notRunByEngine.append("\(item.label): \(error)")
+                } else {
+                    Issue.record("\(item.label): our engine refuses the produced model: \(error)")
                 }
+                continue
             }
+            let ours: [String: Tensor]
+            do {
+                ours = try executor.run(item.feeds)
+            } catch {
+                if Self.lacksKernel(error) {
+                    notRunByEngine.append("\(item.label): \(error)")
+                } else {
+                    Issue.record("\(item.label): our engine prepared the model but failed to run it: \(error)")
+                }
+                continue
+            }
+            compared += 1
+            for (name, theirs) in result {
+                guard let mine = ours[name] else { continue }
+                let difference = relativeL2(mine, theirs)
+                #expect(difference < item.agreement, "\(item.label): our engine and onnxruntime differ on \(name) by relative L2 \(difference)")
+            }
+        }
+        // Visible in CI logs: which produced models were not compared with our engine, and why.
+        print("onnxruntime compatibility: \(cases.count) produced models run in onnxruntime; \(compared) also compared with our engine")
+        for line in notRunByEngine {
+            print("  not compared with our engine (skipped: the engine cannot run it yet): \(line)")
         }
     }
 }

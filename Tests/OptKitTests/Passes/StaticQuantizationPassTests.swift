@@ -131,6 +131,22 @@ import Testing
         #expect(try model.serializedData() == before)
     }
 
+    /// Calibration streams: when sample k is reported, the samples before it have been freed,
+    /// so memory is one sample plus the histograms however large the set.
+    @Test(arguments: ["minmax", "entropy"])
+    func calibrationHoldsOneSampleAtATime(_ method: String) async throws {
+        let source = TrackedSampleSource(count: 12, shape: [1, 3, 8, 8])
+        let largest = Counter()
+        var ctx = context(calibration: source)
+        ctx.progress = ProgressReporter { _, detail in
+            if detail.hasPrefix("calibration sample") { largest.raise(to: source.liveSamples) }
+        }
+        let (_, report) = try await applying("quantize-int8", ["method": .string(method)], to: convBatchNormGraph(), context: ctx)
+        #expect(report.details["calibration"]?["samples"] == .number(12))
+        #expect(source.produced == 24)  // read twice: checked in full first, then calibrated
+        #expect(largest.value >= 1 && largest.value <= 2, "\(largest.value) samples alive at once")
+    }
+
     @Test(arguments: ["minmax", "percentile", "entropy"])
     func everyMethodQuantizesTheExamples(_ method: String) async throws {
         let model = try exampleModel("mlp_policy")
@@ -161,4 +177,37 @@ final class Counter: @unchecked Sendable {
     private var count = 0
     var value: Int { lock.withLock { count } }
     func increment() { lock.withLock { count += 1 } }
+    func raise(to value: Int) { lock.withLock { count = max(count, value) } }
+}
+
+/// Random samples made on demand, with a weak reference to each one's storage so a test can
+/// see how many the consumer still holds.
+final class TrackedSampleSource: SampleSource, @unchecked Sendable {
+    private struct Weak { weak var storage: TensorStorage? }
+    private let lock = NSLock()
+    private var made: [Weak] = []
+    let total: Int
+    let shape: [Int]
+
+    init(count: Int, shape: [Int]) {
+        total = count
+        self.shape = shape
+    }
+
+    var description: String { "\(total) tracked samples" }
+    var isSynthetic: Bool { false }
+    var count: Int? { total }
+    func fingerprint() async throws -> String { "" }
+    var produced: Int { lock.withLock { made.count } }
+    var liveSamples: Int { lock.withLock { made.filter { $0.storage != nil }.count } }
+
+    func samples() -> AsyncThrowingStream<Sample, any Error> {
+        sampleStream(0) { [self] index in
+            guard index < total else { return nil }
+            let tensor = randomTensor(shape, seed: 500 + UInt64(index))
+            lock.withLock { made.append(Weak(storage: tensor.storage)) }
+            index += 1
+            return Sample(name: "tracked \(index - 1)", inputs: ["x": tensor])
+        }
+    }
 }

@@ -35,6 +35,22 @@ struct Optctl {
             environment: ["OPTCTL_USER": user, "NO_COLOR": "1"].merging(environment) { $1 })
     }
 
+    /// Starts `optctl ARGS --home HOME` without waiting, its output discarded (signal and
+    /// crash tests watch the store instead).
+    func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments + ["--home", home.path]
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "OPTCTL_HOME")
+        environment.merge(["OPTCTL_USER": user, "NO_COLOR": "1"]) { $1 }
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     static func execute(
         _ executable: URL, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]
     ) throws -> Result {

@@ -84,7 +84,9 @@ enum QOperatorFusion {
         var weightZeroPoint = w.inputs.count > 2 ? w.inputs[2] : ""
         if weightZeroPoint.isEmpty, let scale = graph.initializers[w.inputs[1]] {
             // QLinear ops require the weight zero point; symmetric weights have 0 everywhere.
-            let name = graph.uniqueName(w.inputs[0] + "_zero_point")
+            // Named after the float weight ("w_quantized" -> "w_zero_point"), as its scale is.
+            let weightName = w.inputs[0].hasSuffix("_quantized") ? String(w.inputs[0].dropLast("_quantized".count)) : w.inputs[0]
+            let name = graph.uniqueName(weightName + "_zero_point")
             zeroPointToAdd = (name, Tensor(elements: [Int8](repeating: 0, count: scale.count), dataType: .int8, shape: scale.shape))
             weightZeroPoint = name
         }

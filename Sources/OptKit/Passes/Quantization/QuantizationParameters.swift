@@ -8,7 +8,7 @@ enum QuantizationParameters {
 
     static let perChannel = ParameterDescriptor(
         name: "per_channel", kind: .boolean, defaultValue: .bool(true),
-        summary: "one weight scale per output channel (raises the opset to 13 for QDQ when needed) instead of one per tensor")
+        summary: "one weight scale per output channel (raises the opset to 13 for QDQ when needed); false: one per tensor, after cross-layer equalization of consecutive layers")
 
     static let opTypes = ParameterDescriptor(
         name: "op_types", kind: .strings, defaultValue: .array(QuantTargets.supportedOpTypes.map(JSONValue.string)),
@@ -43,6 +43,7 @@ enum QuantizationParameters {
             "skipped_nodes": .array(skipped.map(\.json)),
             "constants_promoted": .number(Double(preparation.constantsPromoted)),
             "batch_norm_folded": .array(preparation.batchNormsFolded.map(JSONValue.string)),
+            "equalized_layers": .array(preparation.equalized.map(JSONValue.string)),
             "opset": .array(opsetNotes.map(JSONValue.string)),
         ]
     }

@@ -1,18 +1,21 @@
 /// Graph changes every quantization pass makes first, on its own copy of the model, so that no
 /// layer is silently left out: Constant weights become initializers, BatchNormalization is
 /// folded into its Conv/Gemm/MatMul, and Gemm's alpha and beta are folded into constant
-/// operands.
+/// operands. For per-tensor weights, consecutive layers are then equalized
+/// (`CrossLayerEqualization`), which undoes the channel spread BatchNorm folding causes.
 enum QuantizationPreparation {
     struct Outcome {
         var constantsPromoted = 0
         var batchNormsFolded: [String] = []
+        var equalized: [String] = []
     }
 
-    static func prepare(_ graph: inout Graph) -> Outcome {
+    static func prepare(_ graph: inout Graph, equalize: Bool = false) -> Outcome {
         var outcome = Outcome()
         outcome.constantsPromoted = ConstantWeights.promote(in: &graph)
         outcome.batchNormsFolded = BatchNormFolding.fold(in: &graph)
         normalizeGemmScalars(&graph)
+        if equalize { outcome.equalized = CrossLayerEqualization.equalize(in: &graph) }
         return outcome
     }
 
@@ -52,13 +55,20 @@ enum QuantizationPreparation {
             var matrix = weight
             if target.weightAxis == 0 {
                 matrix = transposed(weight)
-                target.weight = graph.addInitializer(matrix, preferredName: target.weight + "_transposed")
+                // A weight only this Gemm reads is replaced under its own name (names cost file size).
+                if graph.readers(of: target.weight).count == 1 {
+                    graph.initializers[target.weight] = matrix
+                } else {
+                    target.weight = graph.addInitializer(matrix, preferredName: target.weight + "_transposed")
+                }
             }
             target.weightAxis = 1
             target.opType = "MatMul"
             var replacement = [Node]()
             if let bias = target.bias ?? (gemm.inputs.count > 2 && !gemm.inputs[2].isEmpty ? gemm.inputs[2] : nil) {
-                let product = graph.uniqueName(target.output + "_matmul")
+                // Named after the node, shorter than the exporters' output names: the name is
+                // repeated in the product's quantization parameters and costs file size.
+                let product = graph.uniqueName((gemm.name.isEmpty ? target.output : gemm.name) + "_product")
                 replacement.append(Node(name: gemm.name, opType: "MatMul", inputs: [target.activation, target.weight], outputs: [product]))
                 replacement.append(Node(name: graph.uniqueName((gemm.name.isEmpty ? target.output : gemm.name) + "_bias"), opType: "Add", inputs: [product, bias], outputs: [target.output]))
                 target.output = product

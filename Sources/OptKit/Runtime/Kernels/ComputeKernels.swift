@@ -1,5 +1,11 @@
 /// Compute-heavy ops: MatMul, Gemm, Conv, ConvTranspose, pooling, normalization, recurrent.
-let computeKernelFactories: [String: KernelFactory] = [
+/// Each also runs on float16 tensors through `WideningKernel` (MaxPool also on 8-bit ones).
+let computeKernelFactories: [String: KernelFactory] = float32ComputeKernelFactories.reduce(into: [:]) { table, entry in
+    let types: Set<DataType> = entry.key == "MaxPool" ? [.float16, .uint8, .int8] : [.float16]
+    table[entry.key] = WideningKernel.wrapping(entry.value, widening: types)
+}
+
+private let float32ComputeKernelFactories: [String: KernelFactory] = [
     "AveragePool": { node, opset throws(EngineError) in try PoolKernel(node: node, kind: .average, opset: opset) },
     "BatchNormalization": { node, opset throws(EngineError) in try BatchNormalizationKernel(node: node, opset: opset) },
     "Conv": { node, _ throws(EngineError) in try ConvKernel(node: node) },

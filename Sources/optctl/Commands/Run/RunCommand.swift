@@ -74,6 +74,10 @@ struct RunCommand: PlatformCommand {
         let criteria = try await criteriaInForce(platform)
         let techniqueIDs = techniques.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             ?? RunDefaults.techniques(criteria: criteria, calibrated: calibration != nil)
+        for id in techniqueIDs where PassRegistry.descriptor(for: id) == nil {
+            let known = PassRegistry.descriptors.map(\.technique.id).joined(separator: ", ")
+            throw ValidationError("--techniques: '\(id)' is not a technique of this build (\(known); see `optctl techniques`)")
+        }
         let parameters = try RunDefaults.parameters(parameters)
         // Unknown techniques and bad parameters are usage errors: refused before any session exists.
         _ = try PassRegistry.plan(techniques: techniqueIDs, parameters: parameters)

@@ -4,7 +4,8 @@ import OptKit
 struct SessionsShowCommand: PlatformCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show one session with its measured results.")
+        abstract: "Show one session with its measured results and their provenance.",
+        discussion: "--json prints the session with its whole results document (docs/metrics.md).")
 
     @Argument(help: ArgumentHelp("The session id.", valueName: "id"))
     var id: String
@@ -33,14 +34,9 @@ struct SessionsShowCommand: PlatformCommand {
         ]
         if let type = session.errorType { rows.append(("Error type", type.rawValue)) }
         if let message = session.errorMessage { rows.append(("Error", message)) }
-        let width = rows.map(\.0.count).max() ?? 0
-        for (label, value) in rows {
-            output.line(output.style.bold(label.padding(toLength: width, withPad: " ", startingAt: 0)) + "  " + value)
+        if let results = session.results, results != .object([:]) {
+            rows += ResultsView(results: results, style: output.style).lines()
         }
-        if let results = session.results {
-            output.line()
-            output.line(output.style.bold("Results"))
-            output.line(JSONCoding.string(results, pretty: true))
-        }
+        LabelledRows.print(rows, output: output)
     }
 }

@@ -1,0 +1,217 @@
+/// The executor's rewrite of a QDQ graph into fused integer ops, applied before planning.
+///
+/// A QDQ model (what `quantize-int8` writes in QDQ form, and what other tools write) keeps every
+/// quantized op as float: DequantizeLinear(x_q) and DequantizeLinear(int8 weight) feed a float
+/// Conv, MatMul or Gemm, whose output goes through QuantizeLinear to the next layer. Run as
+/// written, that is dequantize-then-fp32 and no faster than the float model. This rewrite finds
+///
+///     DQ(x_q, scalar scale) ─┐
+///     DQ(W_q constant)  ─────┼─ Conv | MatMul | Gemm ─ [Relu] ─ [QuantizeLinear(scalar)]
+///     [bias: float constant, or DQ of an int32 constant]
+///
+/// and replaces it with one node of its own domain that runs the integer kernel on x_q and the
+/// packed W_q, writing the quantized output directly (or a float output when no
+/// QuantizeLinear follows). Results differ from the unfused graph only by rounding: the
+/// products are summed exactly in int32 instead of in float. DequantizeLinear nodes left
+/// without readers are removed. The graph passed in is not changed; the executor prepares the
+/// rewritten copy.
+enum QDQFusion {
+    static let domain = "ai.optctl.fused"
+
+    static let factories: [String: KernelFactory] = [
+        "QLinearMatMul": { node, _ in IntegerMatMulKernel(node: node, mode: .fused) },
+        "QLinearConv": { node, _ throws(EngineError) in try IntegerConvKernel(node: node, mode: .fused) },
+    ]
+
+    /// Whether the graph holds anything this rewrite looks for (cheap; most graphs have none).
+    static func applies(to graph: Graph) -> Bool {
+        graph.nodes.contains { $0.opType == "DequantizeLinear" && KernelRegistry.isDefaultDomain($0.domain) }
+    }
+
+    static func rewrite(_ graph: Graph) -> Graph {
+        guard applies(to: graph) else { return graph }
+        var graph = graph
+        let fed = Set(graph.inputs.map(\.name))
+        let graphOutputs = Set(graph.outputs.map(\.name))
+        func constant(_ name: String) -> Tensor? {
+            guard !name.isEmpty, !fed.contains(name) else { return nil }
+            return graph.initializers[name]
+        }
+        let producers = graph.producers()
+        var consumers = graph.consumers()
+        var removed = Set<Int>()
+        var replacements: [Int: Node] = [:]
+
+        /// The DequantizeLinear node producing `value`, unless already consumed by a fusion.
+        func dequantizer(of value: String) -> Node? {
+            guard let index = producers[value], !removed.contains(index) else { return nil }
+            let node = graph.nodes[index]
+            guard node.opType == "DequantizeLinear", KernelRegistry.isDefaultDomain(node.domain),
+                node.inputs.count >= 2, (try? node.intAttribute("block_size", default: 0)) == 0
+            else { return nil }
+            return node
+        }
+
+        /// The only reader of `value`, when there is exactly one and `value` is not a graph output.
+        func soleReader(of value: String) -> Int? {
+            guard !graphOutputs.contains(value), let readers = consumers[value], readers.count == 1,
+                !removed.contains(readers[0])
+            else { return nil }
+            return readers[0]
+        }
+
+        /// A QuantizeLinear with a scalar constant scale and an 8-bit constant zero point.
+        func quantizer(_ index: Int) -> Node? {
+            let node = graph.nodes[index]
+            guard node.opType == "QuantizeLinear", KernelRegistry.isDefaultDomain(node.domain),
+                node.inputs.count >= 3, let scale = constant(node.inputs[1]), scale.count == 1,
+                scale.dataType == .float, let zero = constant(node.inputs[2]), zero.count == 1,
+                zero.dataType == .uint8 || zero.dataType == .int8
+            else { return nil }
+            return node
+        }
+
+        /// The axis of a per-axis DequantizeLinear, normalized (ONNX's default is 1).
+        func channelAxis(_ node: Node, rank: Int) -> Int? {
+            guard let axis = try? node.intAttribute("axis", default: 1), axis >= -rank, axis < rank else { return nil }
+            return axis < 0 ? axis + rank : axis
+        }
+
+        /// One float per output channel: a float constant, or the dequantized int32 constant.
+        func floatBias(_ name: String, channels: Int) -> [Float]? {
+            if let tensor = constant(name) {
+                guard tensor.dataType == .float, tensor.count == channels else { return nil }
+                return tensor.elements(Float.self)
+            }
+            guard let dq = dequantizer(of: name), let values = constant(dq.inputs[0]), values.dataType == .int32,
+                values.count == channels, let scale = constant(dq.inputs[1]), scale.dataType == .float,
+                scale.count == 1 || scale.count == channels
+            else { return nil }
+            var zero = [Int32](repeating: 0, count: scale.count)
+            if dq.inputs.count > 2, !dq.inputs[2].isEmpty {
+                guard let z = constant(dq.inputs[2]), z.dataType == .int32, z.count == scale.count else { return nil }
+                zero = z.elements(Int32.self)
+            }
+            let raw = values.elements(Int32.self), scales = scale.elements(Float.self)
+            return (0..<channels).map { c in
+                let p = scales.count == 1 ? 0 : c
+                return (Float(raw[c]) - Float(zero[p])) * scales[p]
+            }
+        }
+
+        func freshName(_ base: String) -> String {
+            var name = base
+            var counter = 1
+            while graph.initializers[name] != nil || producers[name] != nil || fed.contains(name) {
+                name = "\(base)_\(counter)"
+                counter += 1
+            }
+            return name
+        }
+
+        for index in graph.nodes.indices {
+            let node = graph.nodes[index]
+            guard KernelRegistry.isDefaultDomain(node.domain), ["Conv", "MatMul", "Gemm"].contains(node.opType),
+                node.inputs.count >= 2, let output = node.outputs.first, !output.isEmpty
+            else { continue }
+            // The activation: DQ of an 8-bit value with a scalar constant scale and zero point.
+            guard let dx = dequantizer(of: node.inputs[0]), let xScale = constant(dx.inputs[1]), xScale.count == 1,
+                xScale.dataType == .float
+            else { continue }
+            let xZeroName = dx.inputs.count > 2 ? dx.inputs[2] : ""
+            if !xZeroName.isEmpty {
+                guard let zero = constant(xZeroName), zero.count == 1, zero.dataType == .uint8 || zero.dataType == .int8 else { continue }
+            }
+            // The weight: DQ of an 8-bit constant, per tensor or per output channel.
+            guard let dw = dequantizer(of: node.inputs[1]), let weight = constant(dw.inputs[0]),
+                weight.dataType == .int8 || weight.dataType == .uint8, let wScale = constant(dw.inputs[1]),
+                wScale.dataType == .float
+            else { continue }
+            let wZeroName = dw.inputs.count > 2 ? dw.inputs[2] : ""
+            if !wZeroName.isEmpty {
+                guard let zero = constant(wZeroName), zero.dataType == weight.dataType, zero.count == wScale.count else { continue }
+            }
+            let transB: Bool
+            var biasName = ""
+            var biasSource: String?
+            switch node.opType {
+            case "Conv":
+                guard weight.rank == 3 || weight.rank == 4 else { continue }
+                if wScale.count > 1 {
+                    guard wScale.count == weight.shape[0], channelAxis(dw, rank: weight.rank) == 0 else { continue }
+                }
+                transB = false
+                if node.inputs.count > 2, !node.inputs[2].isEmpty { biasSource = node.inputs[2] }
+            default:
+                let isGemm = node.opType == "Gemm"
+                transB = isGemm && (try? node.intAttribute("transB", default: 0)) == 1
+                if isGemm {
+                    guard (try? node.intAttribute("transA", default: 0)) == 0,
+                        (try? node.floatAttribute("alpha", default: 1)) == 1,
+                        (try? node.floatAttribute("beta", default: 1)) == 1
+                    else { continue }
+                    if node.inputs.count > 2, !node.inputs[2].isEmpty { biasSource = node.inputs[2] }
+                }
+                guard weight.rank == 2 else { continue }
+                let n = transB ? weight.shape[0] : weight.shape[1]
+                if wScale.count > 1 {
+                    guard wScale.count == n, channelAxis(dw, rank: 2) == (transB ? 0 : 1) else { continue }
+                }
+            }
+            let channels = node.opType == "Conv" ? weight.shape[0] : (transB ? weight.shape[0] : weight.shape[1])
+            if let biasSource {
+                guard let values = floatBias(biasSource, channels: channels) else { continue }
+                biasName = freshName(node.displayName + "_fused_bias")
+                graph.initializers[biasName] = Tensor(values, shape: [channels])
+            }
+
+            // The output: QuantizeLinear (after an optional Relu) or float.
+            var outputName = output
+            var relu = false
+            var yScale = "", yZero = ""
+            var absorbed: [Int] = []
+            if let reader = soleReader(of: output) {
+                if let q = quantizer(reader) {
+                    outputName = q.outputs[0]
+                    (yScale, yZero) = (q.inputs[1], q.inputs[2])
+                    absorbed = [reader]
+                } else if graph.nodes[reader].opType == "Relu", KernelRegistry.isDefaultDomain(graph.nodes[reader].domain),
+                    let reluOutput = graph.nodes[reader].outputs.first, let next = soleReader(of: reluOutput),
+                    let q = quantizer(next) {
+                    outputName = q.outputs[0]
+                    (yScale, yZero) = (q.inputs[1], q.inputs[2])
+                    relu = true
+                    absorbed = [reader, next]
+                }
+            }
+            var attributes = node.opType == "Conv" ? node.attributes : [:]
+            attributes["relu"] = .int(relu ? 1 : 0)
+            attributes["trans_b"] = .int(transB ? 1 : 0)
+            let fused = Node(
+                name: node.name, opType: node.opType == "Conv" ? "QLinearConv" : "QLinearMatMul", domain: domain,
+                inputs: [dx.inputs[0], dx.inputs[1], xZeroName, dw.inputs[0], dw.inputs[1], wZeroName, yScale, yZero, biasName],
+                outputs: [outputName], attributes: attributes)
+            replacements[index] = fused
+            removed.formUnion(absorbed)
+        }
+        guard !replacements.isEmpty else { return graph }
+        var nodes: [Node] = []
+        for (index, node) in graph.nodes.enumerated() where !removed.contains(index) {
+            nodes.append(replacements[index] ?? node)
+        }
+        graph.nodes = nodes
+        // DequantizeLinear nodes nobody reads any more (their readers were fused).
+        while true {
+            consumers = graph.consumers()
+            let dead = graph.nodes.indices.filter { index in
+                let node = graph.nodes[index]
+                return node.opType == "DequantizeLinear" && KernelRegistry.isDefaultDomain(node.domain)
+                    && node.outputs.allSatisfy { $0.isEmpty || (consumers[$0] == nil && !graphOutputs.contains($0)) }
+            }
+            if dead.isEmpty { break }
+            let deadSet = Set(dead)
+            graph.nodes = graph.nodes.enumerated().filter { !deadSet.contains($0.offset) }.map(\.element)
+        }
+        return graph
+    }
+}

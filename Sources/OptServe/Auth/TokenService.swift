@@ -1,0 +1,100 @@
+import Foundation
+import JWTKit
+import OptKit
+
+/// What an optctl token says: who, with which role, for what use, until when.
+struct TokenClaims: JWTPayload {
+    enum Use: String, Codable {
+        case access, refresh
+    }
+
+    var subject: SubjectClaim
+    var role: UserRole
+    var use: Use
+    var issuedAt: IssuedAtClaim
+    var expiration: ExpirationClaim
+    var id: IDClaim
+
+    enum CodingKeys: String, CodingKey {
+        case subject = "sub", role, use = "typ", issuedAt = "iat", expiration = "exp", id = "jti"
+    }
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {
+        try expiration.verifyNotExpired()
+    }
+}
+
+/// The body of POST /auth/token and POST /auth/refresh.
+public struct TokenPair: Codable, Equatable, Sendable {
+    public var accessToken: String
+    public var tokenType: String
+    /// Seconds until the access token expires.
+    public var expiresIn: Int
+    public var refreshToken: String
+    /// Seconds until the refresh token expires.
+    public var refreshExpiresIn: Int
+    public var user: String
+    public var role: UserRole
+
+    enum CodingKeys: String, CodingKey {
+        case accessToken = "access_token", tokenType = "token_type", expiresIn = "expires_in"
+        case refreshToken = "refresh_token", refreshExpiresIn = "refresh_expires_in", user, role
+    }
+}
+
+/// Signs and verifies HS256 tokens (jwt-kit). Access tokens are short-lived and carry the
+/// role; refresh tokens only prove who the user is, so a refresh reads the user's current role
+/// from the store and fails once the user has been removed.
+public struct TokenService: Sendable {
+    let keys: JWTKeyCollection
+    let accessLifetime: Int
+    let refreshLifetime: Int
+
+    public init(secret: [UInt8], accessLifetime: Int, refreshLifetime: Int) async {
+        keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        self.accessLifetime = accessLifetime
+        self.refreshLifetime = refreshLifetime
+    }
+
+    public func issue(for identity: Identity, now: Date = Date()) async throws -> TokenPair {
+        // NumericDate in whole seconds, as most JWT readers expect.
+        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        func claims(_ use: TokenClaims.Use, lifetime: Int) -> TokenClaims {
+            TokenClaims(
+                subject: SubjectClaim(value: identity.name), role: identity.role, use: use,
+                issuedAt: IssuedAtClaim(value: now), expiration: ExpirationClaim(value: now.addingTimeInterval(Double(lifetime))),
+                id: IDClaim(value: UUID().uuidString.lowercased()))
+        }
+        return TokenPair(
+            accessToken: try await keys.sign(claims(.access, lifetime: accessLifetime)), tokenType: "bearer",
+            expiresIn: accessLifetime, refreshToken: try await keys.sign(claims(.refresh, lifetime: refreshLifetime)),
+            refreshExpiresIn: refreshLifetime, user: identity.name, role: identity.role)
+    }
+
+    /// The identity an access token proves, or 401. A refresh token is not an access token.
+    public func verifyAccess(_ token: String) async throws(APIError) -> Identity {
+        let claims = try await verify(token, use: .access)
+        return Identity(name: claims.subject.value, role: claims.role)
+    }
+
+    /// The user name a refresh token proves, or 401.
+    public func verifyRefresh(_ token: String) async throws(APIError) -> String {
+        try await verify(token, use: .refresh).subject.value
+    }
+
+    private func verify(_ token: String, use: TokenClaims.Use) async throws(APIError) -> TokenClaims {
+        let claims: TokenClaims
+        do {
+            claims = try await keys.verify(token, as: TokenClaims.self)
+        } catch let error as JWTError where error.errorType == .claimVerificationFailure {
+            throw APIError.unauthorized("the \(use.rawValue) token has expired")
+        } catch {
+            throw APIError.unauthorized("the \(use.rawValue) token is not valid")
+        }
+        guard claims.use == use else {
+            throw APIError.unauthorized("a \(claims.use.rawValue) token cannot be used as a \(use.rawValue) token")
+        }
+        return claims
+    }
+}
