@@ -23,7 +23,7 @@ enum LiveServer {
     /// answer pings, stay connected however slowly parallel tests run; heartbeat tests pass
     /// short durations.
     static func configuration(
-        pingInterval: Duration = .seconds(20), pingTimeout: Duration = .seconds(20),
+        pingInterval: Duration = .seconds(60), pingTimeout: Duration = .seconds(60),
         maxPayload: Int = 1_000_000, maxConnections: Int = 1000, rate: Double = 10_000, burst: Int = 10_000,
         clientBufferLimit: Int = 1 << 20, upgradeTimeout: Duration = .seconds(10)
     ) -> EngineConfiguration {

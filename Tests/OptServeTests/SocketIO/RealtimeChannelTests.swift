@@ -158,24 +158,24 @@ struct RealtimeChannelTests {
         defer { fixture.removeHome() }
         _ = try await fixture.session(owner: "alice")
         let lasting = try await fixture.tokens.token("alice", .admin)
-        // JWT expiry has whole seconds: two from now leaves at least one.
-        let shortLived = try await fixture.tokens.token("bob", .viewer, expiresIn: 2)
         let carolToken = try await fixture.tokens.token("carol", .engineer)
         try await LiveServer.run(fixture.channel) { port in
             // A user removed while connected is disconnected at the next tick; the others stay.
             let carol = try await SocketIOTestClient.connect(port, token: carolToken)
             fixture.tokens.removed.value.insert("carol")
             var carolDisconnected = false
-            while let text = await carol.socket.nextText(timeout: .seconds(4)) {
+            while let text = await carol.socket.nextText(timeout: .seconds(10)) {
                 if text == "41" { carolDisconnected = true; break }
             }
             #expect(carolDisconnected)
             await carol.socket.close()
             let admin = try await SocketIOTestClient.connect(port, token: lasting)
+            // JWT expiry has whole seconds: three from now leaves at least two to connect in.
+            let shortLived = try await fixture.tokens.token("bob", .viewer, expiresIn: 3)
             let viewer = try await SocketIOTestClient.connect(port, token: shortLived)
             // Periodic updates follow; one sent after both connected counts both.
             var periodic: [JSONValue] = []
-            while periodic.count < 10, let status = await admin.next("system_status") {
+            while periodic.count < 50, let status = await admin.next("system_status") {
                 periodic.append(status)
                 if status["connected_clients"] == .number(2) { break }
             }
@@ -184,7 +184,7 @@ struct RealtimeChannelTests {
             #expect(periodic.last?["queued_sessions"] == .number(1))
             // The viewer's token lapses: the server disconnects the namespace.
             var disconnected = false
-            while let text = await viewer.socket.nextText(timeout: .seconds(4)) {
+            while let text = await viewer.socket.nextText(timeout: .seconds(10)) {
                 if text == "41" { disconnected = true; break }
             }
             #expect(disconnected)

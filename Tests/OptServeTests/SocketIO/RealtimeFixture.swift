@@ -30,7 +30,7 @@ struct TestTokens: RealtimeTokenVerifier {
         !removed.value.contains(identity.user)
     }
 
-    func token(_ user: String, _ role: RealtimeRole, expiresIn: TimeInterval = 3600) async throws -> String {
+    func token(_ user: String, _ role: UserRole, expiresIn: TimeInterval = 3600) async throws -> String {
         try await keys.sign(Payload(sub: .init(value: user), exp: .init(value: Date(timeIntervalSinceNow: expiresIn)), role: role.rawValue))
     }
 
@@ -43,7 +43,7 @@ struct TestTokens: RealtimeTokenVerifier {
         } catch {
             throw TokenRefusal("invalid token")
         }
-        guard let role = RealtimeRole(rawValue: payload.role) else { throw TokenRefusal("invalid token") }
+        guard let role = UserRole(rawValue: payload.role) else { throw TokenRefusal("invalid token") }
         return RealtimeIdentity(user: payload.sub.value, role: role, expiresAt: payload.exp.value)
     }
 }
@@ -74,7 +74,7 @@ struct RealtimeFixture {
 
     static func configuration(statusInterval: Duration = .seconds(30), failureAlertMinimum: Int = 5) -> RealtimeConfiguration {
         RealtimeConfiguration(
-            engine: LiveServer.configuration(pingInterval: .seconds(10), pingTimeout: .seconds(10)),
+            engine: LiveServer.configuration(),
             statusInterval: statusInterval, failureAlertMinimum: failureAlertMinimum)
     }
 

@@ -39,7 +39,7 @@ struct SocketIOProtocolTests {
             ],
             connectTimeout: connectTimeout, logger: LiveServer.logger)
         return EngineServer(
-            configuration: LiveServer.configuration(pingInterval: .seconds(10), pingTimeout: .seconds(10)),
+            configuration: LiveServer.configuration(),
             application: socketIO, logger: LiveServer.logger)
     }
 

@@ -83,6 +83,9 @@ public final class RealtimeChannel: Service, Sendable {
         engine.shouldUpgrade(head, channel: channel, logger: logger)
     }
 
+    /// The URL path the channel answers, without trailing slash (`/socket.io`).
+    public var path: String { engine.configuration.path }
+
     /// WebSocket settings the server must use (frame size up to maxPayload, no autoping).
     public var webSocketConfiguration: WebSocketServerConfiguration { engine.webSocketConfiguration }
 

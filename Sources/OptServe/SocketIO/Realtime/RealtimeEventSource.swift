@@ -1,3 +1,4 @@
+import Foundation
 import OptKit
 
 /// Where session events come from. The server follows the store's event log, so events of runs
@@ -22,6 +23,16 @@ public struct StoreEventSource: RealtimeEventSource {
         self.follower = EventFollower(log: log, changes: changes, interval: interval)
     }
 
+    /// Follows the event log of a platform's database; SQLite's data_version, read on a
+    /// connection of its own, tells when any process committed. A database without a file (the
+    /// tests' in-memory store, which no other process can write) is read at every interval.
+    public init(database: AppDatabase, interval: Duration = .milliseconds(100)) throws {
+        let path = database.writer.path
+        let changes: any ChangeDetector = FileManager.default.fileExists(atPath: path)
+            ? try SQLiteChangeDetector(path: path) : EveryPoll()
+        self.init(log: SQLiteEventLog(database: database), changes: changes, interval: interval)
+    }
+
     public func latestSequence() async throws -> Int64 {
         try await log.lastSequence()
     }
@@ -29,4 +40,9 @@ public struct StoreEventSource: RealtimeEventSource {
     public func events(after sequence: Int64) -> AsyncThrowingStream<StoredEvent, any Error> {
         follower.events(after: sequence)
     }
+}
+
+/// A change detector that always says "maybe": the follower reads the log at every poll.
+private struct EveryPoll: ChangeDetector {
+    func hasChanged() async throws -> Bool { true }
 }

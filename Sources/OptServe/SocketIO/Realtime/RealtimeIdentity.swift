@@ -1,29 +1,23 @@
 import Foundation
-
-/// Roles as contracts.md defines them, for the real-time channel's visibility rules.
-public enum RealtimeRole: String, Hashable, Sendable, CaseIterable {
-    case admin, engineer, viewer
-
-    /// Admins and viewers see every session; an engineer sees their own.
-    public var seesEverySession: Bool { self != .engineer }
-}
+import OptKit
 
 /// Who is behind a Socket.IO connection, as the REST API's token says.
 public struct RealtimeIdentity: Hashable, Sendable {
     public var user: String
-    public var role: RealtimeRole
+    public var role: UserRole
     /// When the token stops being valid; the socket is disconnected then (nil: never).
     public var expiresAt: Date?
 
-    public init(user: String, role: RealtimeRole, expiresAt: Date? = nil) {
+    public init(user: String, role: UserRole, expiresAt: Date? = nil) {
         self.user = user
         self.role = role
         self.expiresAt = expiresAt
     }
 
-    /// Whether this identity may see (subscribe to, receive events of) a session owned by `owner`.
+    /// Whether this identity may see (subscribe to, receive events of) a session owned by
+    /// `owner`: the REST API's rule.
     public func maySee(sessionOwnedBy owner: String) -> Bool {
-        role.seesEverySession || owner == user
+        AccessPolicy.canRead(sessionOwnedBy: owner, by: Identity(name: user, role: role))
     }
 }
 

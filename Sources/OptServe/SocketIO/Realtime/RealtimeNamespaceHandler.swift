@@ -37,7 +37,7 @@ struct RealtimeNamespaceHandler: SocketIONamespaceHandler {
 
     func connected(_ socket: SocketIOSocket) async {
         guard let identity = socket.context as? RealtimeIdentity else { return }
-        socket.join(identity.role.seesEverySession ? Self.everySessionRoom : Self.room(user: identity.user))
+        socket.join(AccessPolicy.readsEverySession(identity.role) ? Self.everySessionRoom : Self.room(user: identity.user))
         logger.debug("socket.io client connected", metadata: ["user": .string(identity.user), "sid": .string(socket.id)])
         // The dashboard can draw its status bar at once instead of waiting for the next tick.
         if let payload = await status.currentPayload() {
