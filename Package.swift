@@ -21,6 +21,10 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        // Already resolved through Hummingbird; named because the Socket.IO server writes
+        // WebSocket frames to NIO channels and runs as a lifecycle service.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0"),
     ],
     targets: [
@@ -61,8 +65,32 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        /// The Socket.IO / Engine.IO endpoints configured as the protocols' own test suites
+        /// expect (scripts/socketio-conformance runs them against it).
+        .executableTarget(
+            name: "socketio-conformance",
+            dependencies: [
+                "OptServe",
+                "OptKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ]
+        ),
+        /// The real-time channel with a synthetic progress emitter, for scripts/bench-realtime.
+        .executableTarget(
+            name: "socketio-bench-server",
+            dependencies: [
+                "OptServe",
+                "OptKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ]
         ),
         .executableTarget(
@@ -93,6 +121,11 @@ let package = Package(
                 "OptServe",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "OptKit",
             ]
         ),
         /// End-to-end tests: they run the built `optctl` binary (hence the dependency).

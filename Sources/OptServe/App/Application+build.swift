@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import OptKit
@@ -42,10 +43,11 @@ public struct ServerConfiguration: Sendable {
     }
 }
 
-/// Builds the HTTP application: middleware in the order every request crosses it (request id
-/// and access log, CORS, errors to ErrorResponse, authentication and rate limit), then one
-/// controller per resource. `onServerRunning` receives the listening channel (its local
-/// address tells the port when the settings asked for port 0).
+/// Builds the HTTP application: the real-time channel at /socket.io (docs/realtime.md), then
+/// middleware in the order every request crosses it (request id and access log, CORS, errors
+/// to ErrorResponse, authentication and rate limit), then one controller per resource.
+/// `onServerRunning` receives the listening channel (its local address tells the port when the
+/// settings asked for port 0).
 public func buildApplication(
     _ configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
@@ -55,10 +57,20 @@ public func buildApplication(
     let logger = configuration.logger
     let tokens = await TokenService(
         secret: configuration.secret, accessLifetime: settings.accessTokenLifetime, refreshLifetime: settings.refreshTokenLifetime)
+    let directory = UserDirectory(store: platform.users, maxAge: configuration.userCacheSeconds)
+    var realtimeLogger = Logger(label: "optctl.realtime")
+    realtimeLogger.logLevel = logger.logLevel
+    let realtime = RealtimeChannel(
+        configuration: RealtimeConfiguration(settings: settings), verifier: APITokenVerifier(tokens: tokens, directory: directory),
+        sessions: platform.sessions, events: try StoreEventSource(database: platform.database),
+        logger: realtimeLogger)
     let queue = configuration.runner.map {
         SessionQueue(
             runner: $0, sessions: platform.sessions, workers: settings.workers, capacity: settings.queueLimit,
-            holder: configuration.holder, metrics: metrics, logger: logger)
+            holder: configuration.holder, metrics: metrics, logger: logger
+        ) { waiting, running in
+            realtime.reportRunQueue(waiting: waiting, running: running, workers: settings.workers, limit: settings.queueLimit)
+        }
     }
     let document = APIDocument.build(settings: settings, sessionsEnabled: queue != nil)
     let documentBytes = try APIDocument.encoded(document)
@@ -66,14 +78,22 @@ public func buildApplication(
     let docsPage = DocsPage(document: try JSONParser.parse(documentBytes))
 
     let router = Router(context: AppRequestContext.self)
+    // Mounted before the middleware, which applies only to routes added after it: long-polling
+    // requests must not meet the REST API's bearer-token check and per-IP request limit (the
+    // channel authenticates the Socket.IO CONNECT and limits connections itself), nor count as
+    // API requests in the access log and metrics. Browsers on other origins poll it too: CORS.
+    realtime.addRoutes(to: router.group().add(middleware: CORSAllowListMiddleware(
+        origins: Set(settings.corsOrigins), routes: RouteTable([(.get, realtime.path), (.post, realtime.path)]))))
     router.add(middleware: RequestLogMiddleware(logger: configuration.accessLogger, metrics: metrics))
     router.add(middleware: CORSAllowListMiddleware(origins: Set(settings.corsOrigins), routes: routes))
     router.add(middleware: ErrorMiddleware(routes: routes, logger: logger))
     router.add(middleware: AuthenticationMiddleware(
-        tokens: tokens, directory: UserDirectory(store: platform.users, maxAge: configuration.userCacheSeconds), userLimiter: RateLimiter(), ipLimiter: RateLimiter(), settings: settings))
+        tokens: tokens, directory: directory, userLimiter: RateLimiter(), ipLimiter: RateLimiter(), settings: settings))
 
     DocsController(document: documentBytes, page: docsPage).addRoutes(to: router)
-    OperationsController(platform: platform, settings: settings, metrics: metrics, started: .now).addRoutes(to: router)
+    OperationsController(
+        platform: platform, settings: settings, metrics: metrics, started: .now, realtimeClients: { realtime.connectedClients }
+    ).addRoutes(to: router)
     router.addRoutes(
         AuthController(
             users: platform.users, tokens: tokens, passwords: configuration.passwords, settings: settings,
@@ -85,10 +105,14 @@ public func buildApplication(
     router.addRoutes(
         ModelsController(platform: platform, settings: settings, validate: configuration.validateModel).routes, atPath: "/models")
 
-    var services: [any Service] = [AbandonedSessionSweeper(platform: platform, interval: configuration.sweepInterval, logger: logger)]
+    var services: [any Service] = [realtime, AbandonedSessionSweeper(platform: platform, interval: configuration.sweepInterval, logger: logger)]
     if let queue { services.append(queue) }
+    // WebSocket upgrades are decided before routing; the channel answers those for its path.
     return Application(
         router: router,
+        server: .http1WebSocketUpgrade(configuration: .init(ws: realtime.webSocketConfiguration)) { head, channel, logger in
+            realtime.shouldUpgrade(head, channel: channel, logger: logger) ?? .dontUpgrade
+        },
         configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "optctl"),
         services: services, onServerRunning: onServerRunning, logger: logger)
 }

@@ -55,6 +55,12 @@ public struct ServerSettings: Sendable {
     public var metricsToken: String?
     /// Whether /metrics answers without a token (dev only).
     public var metricsPublic: Bool
+    /// Real-time (Socket.IO) connections open at once; handshakes beyond are refused.
+    public var realtimeMaxConnections: Int
+    /// The largest real-time message or polling body, advertised to clients as maxPayload.
+    public var realtimeMaxPayload: Int
+    /// New real-time connections per client IP address.
+    public var realtimeConnectRate: RateLimit
 
     public static let defaultPort = 8000
 
@@ -75,6 +81,9 @@ public struct ServerSettings: Sendable {
         workers = 1
         queueLimit = 100
         metricsPublic = profile == .dev
+        realtimeMaxConnections = 20_000
+        realtimeMaxPayload = 1_000_000
+        realtimeConnectRate = RateLimit(rate: 20, burst: 40)
     }
 
     /// The environment variables that override settings, with what each one means.
@@ -96,6 +105,10 @@ public struct ServerSettings: Sendable {
         ("OPTCTL_WORKERS", "sessions optimized at once (default 1)"),
         ("OPTCTL_QUEUE_LIMIT", "pending sessions waiting for a worker (default 100)"),
         ("OPTCTL_METRICS_TOKEN", "a bearer token that may read /metrics, at least 16 characters"),
+        ("OPTCTL_SOCKETIO_MAX_CONNECTIONS", "real-time (Socket.IO) connections open at once (default 20000)"),
+        ("OPTCTL_SOCKETIO_MAX_PAYLOAD", "largest real-time message in bytes (default 1000000)"),
+        ("OPTCTL_SOCKETIO_CONNECT_RATE", "new real-time connections per second per IP address (default 20)"),
+        ("OPTCTL_SOCKETIO_CONNECT_BURST", "new real-time connections an IP address may burst (default 40)"),
     ]
 
     /// Profile defaults, then the environment, then explicit flags; validated.
@@ -167,6 +180,10 @@ public struct ServerSettings: Sendable {
         settings.maxUploadBytes = integer("OPTCTL_MAX_UPLOAD_BYTES", 1024...(64 << 30)).map(Int64.init) ?? settings.maxUploadBytes
         settings.workers = integer("OPTCTL_WORKERS", 1...64) ?? settings.workers
         settings.queueLimit = integer("OPTCTL_QUEUE_LIMIT", 0...100_000) ?? settings.queueLimit
+        settings.realtimeMaxConnections = integer("OPTCTL_SOCKETIO_MAX_CONNECTIONS", 1...1_000_000) ?? settings.realtimeMaxConnections
+        settings.realtimeMaxPayload = integer("OPTCTL_SOCKETIO_MAX_PAYLOAD", 1024...(64 << 20)) ?? settings.realtimeMaxPayload
+        settings.realtimeConnectRate.rate = decimal("OPTCTL_SOCKETIO_CONNECT_RATE", 0.01...1_000_000) ?? settings.realtimeConnectRate.rate
+        settings.realtimeConnectRate.burst = integer("OPTCTL_SOCKETIO_CONNECT_BURST", 1...1_000_000) ?? settings.realtimeConnectRate.burst
         settings.jwtSecret = value("OPTCTL_JWT_SECRET")
         if let secret = settings.jwtSecret, secret.utf8.count < JWTSecret.minimumLength {
             problem("OPTCTL_JWT_SECRET", nil, "must be at least \(JWTSecret.minimumLength) characters (its value is not shown)")

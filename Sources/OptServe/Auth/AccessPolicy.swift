@@ -6,7 +6,7 @@ import OptKit
 /// | action | admin | engineer | viewer |
 /// |---|---|---|---|
 /// | read stats, models, config | yes | yes | yes |
-/// | read sessions | all | own | all |
+/// | read sessions, subscribe to their real-time events | all | own | all |
 /// | start a session, upload a model | yes | yes | no |
 /// | cancel a session | any | own | no |
 /// | change config, delete a model, read /metrics outside dev | yes | no | no |
@@ -22,7 +22,17 @@ public enum AccessPolicy {
 
     /// Admins and viewers see every session; an engineer sees their own.
     public static func canRead(_ session: Session, by identity: Identity) -> Bool {
-        identity.role != .engineer || session.owner == identity.name
+        canRead(sessionOwnedBy: session.owner, by: identity)
+    }
+
+    /// The same rule when only the owner is known (the real-time channel's event routing).
+    public static func canRead(sessionOwnedBy owner: String, by identity: Identity) -> Bool {
+        readsEverySession(identity.role) || owner == identity.name
+    }
+
+    /// Whether a role reads every session rather than only its own.
+    public static func readsEverySession(_ role: UserRole) -> Bool {
+        role != .engineer
     }
 
     /// Admins cancel any session; engineers their own; viewers none.

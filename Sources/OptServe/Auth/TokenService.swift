@@ -42,6 +42,12 @@ public struct TokenPair: Codable, Equatable, Sendable {
     }
 }
 
+/// What a verified access token grants: who, and until when.
+public struct AccessGrant: Equatable, Sendable {
+    public var identity: Identity
+    public var expiresAt: Date
+}
+
 /// Signs and verifies HS256 tokens (jwt-kit). Access tokens are short-lived and carry the
 /// role; refresh tokens only prove who the user is, so a refresh reads the user's current role
 /// from the store and fails once the user has been removed.
@@ -74,8 +80,14 @@ public struct TokenService: Sendable {
 
     /// The identity an access token proves, or 401. A refresh token is not an access token.
     public func verifyAccess(_ token: String) async throws(APIError) -> Identity {
+        try await verifyAccessGrant(token).identity
+    }
+
+    /// The identity an access token proves and when the token expires, for connections that
+    /// outlive a request (the real-time channel disconnects them then).
+    public func verifyAccessGrant(_ token: String) async throws(APIError) -> AccessGrant {
         let claims = try await verify(token, use: .access)
-        return Identity(name: claims.subject.value, role: claims.role)
+        return AccessGrant(identity: Identity(name: claims.subject.value, role: claims.role), expiresAt: claims.expiration.value)
     }
 
     /// The user name a refresh token proves, or 401.

@@ -11,6 +11,8 @@ struct OperationsController {
     let settings: ServerSettings
     let metrics: ServerMetrics
     let started: ContinuousClock.Instant
+    /// Connected real-time clients now, read at scrape time for `optctl_websocket_clients`.
+    var realtimeClients: @Sendable () -> Int = { 0 }
 
     struct Health: Encodable {
         let status: String
@@ -56,6 +58,7 @@ struct OperationsController {
         if let statistics = try? await platform.sessions.statistics() {
             metrics.update(sessions: statistics)
         }
+        metrics.webSocketClients.set(Double(realtimeClients()))
         let bytes = metrics.exposition()
         var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)

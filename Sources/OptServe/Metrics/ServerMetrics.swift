@@ -12,12 +12,13 @@ import Synchronization
 ///   label set; unmatched paths count under `NotFound`.
 /// - `optctl_sessions{status}`: sessions in the store by status, read from the counters at
 ///   scrape time.
-/// - `optctl_websocket_clients`: connected real-time clients, set by the Socket.IO channel.
+/// - `optctl_websocket_clients`: authenticated real-time (Socket.IO) clients, read from the
+///   channel at scrape time.
 /// - `optctl_session_queue_pending` / `optctl_session_workers_busy`: the run queue.
 public final class ServerMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
-    /// Connected WebSocket (Socket.IO) clients: the real-time channel increments and
-    /// decrements it as clients come and go.
+    /// Connected real-time (Socket.IO) clients, over WebSocket or long-polling: set from the
+    /// channel's count at every scrape.
     public let webSocketClients: Gauge
     let queuePending: Gauge
     let workersBusy: Gauge

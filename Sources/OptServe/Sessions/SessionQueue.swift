@@ -25,6 +25,9 @@ public final class SessionQueue: Service, Sendable {
     let holder: LeaseHolder
     let renewInterval: Duration
     let metrics: ServerMetrics?
+    /// Told the waiting and running counts whenever they change (the real-time channel's
+    /// run-queue alert).
+    let onLoadChange: @Sendable (_ waiting: Int, _ running: Int) -> Void
     let logger: Logger
     private let stream: AsyncStream<SessionJob>
     private let continuation: AsyncStream<SessionJob>.Continuation
@@ -35,7 +38,8 @@ public final class SessionQueue: Service, Sendable {
     public init(
         runner: any SessionRunning, sessions: any SessionStore, workers: Int, capacity: Int,
         holder: LeaseHolder = .current, renewInterval: Duration = .seconds(LeaseHolder.renewInterval),
-        metrics: ServerMetrics? = nil, logger: Logger = Logger(label: "optctl.serve.queue")
+        metrics: ServerMetrics? = nil, logger: Logger = Logger(label: "optctl.serve.queue"),
+        onLoadChange: @escaping @Sendable (_ waiting: Int, _ running: Int) -> Void = { _, _ in }
     ) {
         self.runner = runner
         self.sessions = sessions
@@ -44,6 +48,7 @@ public final class SessionQueue: Service, Sendable {
         self.holder = holder
         self.renewInterval = renewInterval
         self.metrics = metrics
+        self.onLoadChange = onLoadChange
         self.logger = logger
         (stream, continuation) = AsyncStream<SessionJob>.makeStream()
     }
@@ -89,6 +94,7 @@ public final class SessionQueue: Service, Sendable {
         let (waiting, running) = load
         metrics?.queuePending.set(Double(waiting))
         metrics?.workersBusy.set(Double(running))
+        onLoadChange(waiting, running)
     }
 
     public func run() async throws {

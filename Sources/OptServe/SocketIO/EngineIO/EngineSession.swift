@@ -1,0 +1,438 @@
+import Foundation
+import NIOCore
+import Synchronization
+
+/// One Engine.IO session: a client identified by its sid, whichever transport carries it.
+///
+/// All state sits behind one lock and no lock is held while calling out (handlers, channels,
+/// continuations), so a broadcast can enqueue to thousands of sessions without awaiting any.
+public final class EngineSession: Sendable {
+    public let id: String
+    public let handshake: EngineHandshake
+    let server: EngineServer
+    private let state: Mutex<State>
+
+    enum Transport {
+        case polling
+        case websocket(WebSocketLink)
+    }
+
+    struct State {
+        var isOpen = true
+        var transport: Transport
+        /// A WebSocket probing to take over from polling.
+        var probe: WebSocketLink?
+        /// The probe answered `3probe`: polls are answered with noop until the upgrade packet.
+        var upgrading = false
+        var upgradeDeadline: ContinuousClock.Instant?
+        var queue = OutboundQueue()
+        /// Bytes handed to the WebSocket whose write has not completed.
+        var inFlight = 0
+        var drainScheduled = false
+        var heldPoll: CheckedContinuation<PollOutcome, Never>?
+        var posting = false
+        var nextPing: ContinuousClock.Instant?
+        var pongDeadline: ContinuousClock.Instant?
+        var handshakeDeadline: ContinuousClock.Instant?
+        var handler: (any EngineSessionHandler)?
+    }
+
+    /// What a held or immediate poll answers.
+    enum PollOutcome {
+        case frames([EngineFrame])
+        case failure(EngineHTTPError)
+    }
+
+    init(id: String, handshake: EngineHandshake, transport: Transport, server: EngineServer) {
+        self.id = id
+        self.handshake = handshake
+        self.server = server
+        let now = ContinuousClock.now
+        self.state = Mutex(State(transport: transport, nextPing: now + server.configuration.pingInterval))
+    }
+
+    var configuration: EngineConfiguration { server.configuration }
+
+    // MARK: - Sending
+
+    /// Queues a packet (one frame, or a Socket.IO packet with its binary attachments, which are
+    /// kept together). A waiting packet with the same `coalescingKey` is replaced instead.
+    /// Never waits: a client that falls more than `clientBufferLimit` bytes behind is closed.
+    public func send(_ frames: [EngineFrame], coalescingKey: String? = nil) {
+        var overflow = false
+        let wake = state.withLock { s -> Wake in
+            guard s.isOpen else { return .none }
+            s.queue.append(frames, key: coalescingKey)
+            if s.queue.bytes + s.inFlight > configuration.clientBufferLimit {
+                overflow = true
+                return .none
+            }
+            return Self.wake(&s, configuration)
+        }
+        if overflow {
+            close(.slowClient)
+        } else {
+            perform(wake)
+        }
+    }
+
+    /// Queues one text message.
+    public func send(text: String, coalescingKey: String? = nil) {
+        send([.message(text)], coalescingKey: coalescingKey)
+    }
+
+    /// What must happen outside the lock after something was queued.
+    private enum Wake {
+        case none
+        case answerPoll(CheckedContinuation<PollOutcome, Never>, [EngineFrame])
+        case drain(WebSocketLink)
+    }
+
+    private static func wake(_ s: inout State, _ configuration: EngineConfiguration) -> Wake {
+        switch s.transport {
+        case .polling:
+            guard let held = s.heldPoll, !s.queue.isEmpty else { return .none }
+            s.heldPoll = nil
+            return .answerPoll(held, s.queue.removeFirst(upTo: configuration.maxPacketsPerPoll))
+        case .websocket(let link):
+            guard !s.drainScheduled, !s.queue.isEmpty, s.inFlight < configuration.writeWindow else { return .none }
+            s.drainScheduled = true
+            return .drain(link)
+        }
+    }
+
+    private func perform(_ wake: Wake) {
+        switch wake {
+        case .none:
+            break
+        case let .answerPoll(continuation, frames):
+            continuation.resume(returning: .frames(frames))
+        case .drain(let link):
+            let loop = link.channel.eventLoop
+            if loop.inEventLoop {
+                drain(link)
+            } else {
+                loop.execute { self.drain(link) }
+            }
+        }
+    }
+
+    /// Hands waiting packets to the WebSocket, up to the write window. Runs on its event loop.
+    private func drain(_ link: WebSocketLink) {
+        let window = configuration.writeWindow
+        let (frames, bytes) = state.withLock { s -> ([EngineFrame], Int) in
+            s.drainScheduled = false
+            guard s.isOpen, case .websocket(let current) = s.transport, current === link, s.inFlight < window else {
+                return ([], 0)
+            }
+            let frames = s.queue.removeFirst(upTo: .max, byteLimit: window - s.inFlight)
+            let bytes = frames.reduce(0) { $0 + $1.bytes.readableBytes }
+            s.inFlight += bytes
+            return (frames, bytes)
+        }
+        guard !frames.isEmpty else { return }
+        link.write(frames) { [self] in
+            let wake = state.withLock { s -> Wake in
+                s.inFlight -= bytes
+                return Self.wake(&s, configuration)
+            }
+            perform(wake)
+        }
+    }
+
+    // MARK: - Closing
+
+    public var isOpen: Bool { state.withLock { $0.isOpen } }
+
+    /// Whether a long-polling GET is waiting for packets now.
+    var holdsPoll: Bool { state.withLock { $0.heldPoll != nil } }
+
+    /// Ends the session: a held poll is answered (noop when the client asked to close, else a
+    /// close packet), WebSockets get a close frame, the handler hears why.
+    public func close(_ reason: EngineCloseReason) {
+        let taken = state.withLock { s -> (CheckedContinuation<PollOutcome, Never>?, WebSocketLink?, WebSocketLink?, (any EngineSessionHandler)?)? in
+            guard s.isOpen else { return nil }
+            s.isOpen = false
+            s.queue.removeAll()
+            let held = s.heldPoll
+            s.heldPoll = nil
+            var link: WebSocketLink?
+            if case .websocket(let current) = s.transport { link = current }
+            let probe = s.probe
+            s.probe = nil
+            let handler = s.handler
+            s.handler = nil
+            return (held, link, probe, handler)
+        }
+        guard let (held, link, probe, handler) = taken else { return }
+        held?.resume(returning: .frames([EngineFrame(packet: reason == .clientClosed ? .noop : .close)]))
+        if held == nil, link == nil, reason == .clientClosed { server.rememberClientClose(id) }
+        switch reason {
+        case .protocolError:
+            link?.close(code: .protocolError)
+        case .transportError, .clientClosed:
+            link?.close()
+        default:
+            link?.close(code: .goingAway)
+        }
+        probe?.close()
+        server.remove(self)
+        handler?.closed(reason)
+    }
+
+    // MARK: - Receiving
+
+    func attach(_ handler: any EngineSessionHandler) {
+        state.withLock { $0.handler = handler }
+    }
+
+    /// The layer above asks to close the session unless it hears from the client by
+    /// `deadline` (nil cancels). Socket.IO uses it for its connect timeout.
+    public func setHandshakeDeadline(_ deadline: ContinuousClock.Instant?) {
+        state.withLock { $0.handshakeDeadline = deadline }
+    }
+
+    /// Acts on packets received over the session's current transport, in order. Returns false
+    /// once the session is closed.
+    func receive(_ packets: [EnginePacket]) async -> Bool {
+        for packet in packets {
+            switch packet {
+            case .message(let message):
+                guard let handler = state.withLock({ $0.isOpen ? $0.handler : nil }) else { return false }
+                do {
+                    try await handler.received(message)
+                } catch {
+                    close(.protocolError("\(error)"))
+                    return false
+                }
+            case .pong:
+                state.withLock { s in
+                    guard s.pongDeadline != nil else { return }
+                    s.pongDeadline = nil
+                    s.nextPing = .now + configuration.pingInterval
+                }
+            case .close:
+                close(.clientClosed)
+                return false
+            case .noop:
+                break
+            case .ping, .open, .upgrade:
+                // v4 heartbeats go from server to client; open and upgrade never come from one.
+                close(.protocolError("unexpected \(packet) packet"))
+                return false
+            }
+        }
+        return isOpen
+    }
+
+    // MARK: - Heartbeat and deadlines
+
+    /// Called periodically by the server: sends due pings and closes sessions whose client
+    /// missed a deadline.
+    func tick(now: ContinuousClock.Instant) {
+        enum Action {
+            case none
+            case wake(Wake)
+            case close(EngineCloseReason)
+            case dropProbe(WebSocketLink)
+        }
+        let action = state.withLock { s -> Action in
+            guard s.isOpen else { return .none }
+            if let deadline = s.upgradeDeadline, now >= deadline, let probe = s.probe {
+                s.probe = nil
+                s.upgrading = false
+                s.upgradeDeadline = nil
+                return .dropProbe(probe)
+            }
+            if let deadline = s.handshakeDeadline, now >= deadline { return .close(.handshakeTimeout) }
+            if !s.upgrading, let deadline = s.pongDeadline, now >= deadline { return .close(.pingTimeout) }
+            if let due = s.nextPing, now >= due {
+                s.nextPing = nil
+                // The deadline counts from when the ping was due, not from when this check ran, so
+                // the client is closed after pingInterval + pingTimeout exactly, as the protocol says.
+                s.pongDeadline = due + configuration.pingTimeout
+                s.queue.append([EngineFrame(packet: .ping(""))], key: nil)
+                return .wake(Self.wake(&s, configuration))
+            }
+            return .none
+        }
+        switch action {
+        case .none: break
+        case .wake(let wake): perform(wake)
+        case .close(let reason): close(reason)
+        case .dropProbe(let probe): probe.close()
+        }
+    }
+
+    /// True when the client missed its pong deadline: requests that arrive after it find the
+    /// session closed even if the periodic check has not run yet.
+    private func expireIfLate() -> Bool {
+        let late = state.withLock { s in
+            guard s.isOpen, !s.upgrading, let deadline = s.pongDeadline else { return false }
+            return ContinuousClock.now >= deadline
+        }
+        if late { close(.pingTimeout) }
+        return late
+    }
+
+    // MARK: - Long-polling
+
+    /// A GET: answers at once with what is queued (at most maxPacketsPerPoll packets), else
+    /// waits until something is queued or the session ends.
+    func poll() async -> PollOutcome {
+        if expireIfLate() { return .failure(.unknownSession) }
+        var duplicate: CheckedContinuation<PollOutcome, Never>?
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<PollOutcome, Never>) in
+            let immediate = state.withLock { s -> PollOutcome? in
+                guard s.isOpen else { return .failure(.unknownSession) }
+                guard case .polling = s.transport else { return .failure(.badRequest("the session was upgraded")) }
+                if s.heldPoll != nil {
+                    duplicate = s.heldPoll
+                    return .failure(.badRequest("overlapping poll requests"))
+                }
+                if s.upgrading { return .frames([EngineFrame(packet: .noop)]) }
+                if !s.queue.isEmpty {
+                    return .frames(s.queue.removeFirst(upTo: configuration.maxPacketsPerPoll))
+                }
+                s.heldPoll = continuation
+                return nil
+            }
+            if let immediate { continuation.resume(returning: immediate) }
+        }
+        if duplicate != nil {
+            // The protocol closes a session that polls twice at once; the held poll gets `1`.
+            close(.protocolError("overlapping poll requests"))
+        }
+        return outcome
+    }
+
+    /// A POST body: its packets are handled in order before the request is answered.
+    func post(_ body: ByteBuffer) async -> EngineHTTPError? {
+        if expireIfLate() { return .unknownSession }
+        enum Admission { case accepted, refused(EngineHTTPError), overlapping }
+        let admission = state.withLock { s -> Admission in
+            guard s.isOpen else { return .refused(.unknownSession) }
+            guard case .polling = s.transport else { return .refused(.badRequest("the session was upgraded")) }
+            guard !s.posting else { return .overlapping }
+            s.posting = true
+            return .accepted
+        }
+        switch admission {
+        case .accepted:
+            break
+        case .refused(let error):
+            return error
+        case .overlapping:
+            close(.protocolError("overlapping data requests"))
+            return .badRequest("overlapping data requests")
+        }
+        defer { state.withLock { $0.posting = false } }
+        guard let packets = PollingPayload.decode(body) else {
+            close(.protocolError("malformed polling payload"))
+            return .badRequest("malformed payload")
+        }
+        _ = await receive(packets)
+        return nil
+    }
+
+    // MARK: - WebSocket transport and upgrade
+
+    /// Reads a WebSocket that carries this session until it ends.
+    func run(_ link: WebSocketLink, messages: inout WebSocketMessageReader) async {
+        while let message = await messages.next() {
+            guard let packet = Self.packet(message) else {
+                close(.protocolError("malformed packet"))
+                break
+            }
+            guard await receive([packet]) else { break }
+        }
+        transportEnded(link)
+    }
+
+    /// A WebSocket that carried the session closed: the session ends with it.
+    private func transportEnded(_ link: WebSocketLink) {
+        let current = state.withLock { s -> Bool in
+            if case .websocket(let active) = s.transport, active === link { return true }
+            return false
+        }
+        if current { close(.clientClosed) }
+    }
+
+    /// Registers a probing WebSocket; false when the session cannot be upgraded (closed,
+    /// already upgraded, or another probe is running).
+    func beginProbe(_ link: WebSocketLink) -> Bool {
+        state.withLock { s in
+            guard s.isOpen, case .polling = s.transport, s.probe == nil else { return false }
+            s.probe = link
+            s.upgradeDeadline = .now + configuration.upgradeTimeout
+            return true
+        }
+    }
+
+    /// Reads a probing WebSocket: `2probe` is answered `3probe` (its first frame), polls get
+    /// noop from then on, and `5` moves the session onto this WebSocket, which then carries it.
+    func runProbe(_ link: WebSocketLink, messages: inout WebSocketMessageReader) async {
+        probing: while let message = await messages.next() {
+            guard case .text(let text) = message, let packet = EnginePacket.decode(text: text) else { break }
+            switch packet {
+            case .ping("probe"):
+                let held = state.withLock { s -> CheckedContinuation<PollOutcome, Never>? in
+                    guard s.probe === link else { return nil }
+                    s.upgrading = true
+                    let held = s.heldPoll
+                    s.heldPoll = nil
+                    return held
+                }
+                link.write([EngineFrame(packet: .pong("probe"))])
+                held?.resume(returning: .frames([EngineFrame(packet: .noop)]))
+            case .upgrade:
+                guard completeUpgrade(link) else { break probing }
+                await run(link, messages: &messages)
+                return
+            default:
+                break probing
+            }
+        }
+        abandonProbe(link)
+    }
+
+    private func completeUpgrade(_ link: WebSocketLink) -> Bool {
+        let outcome = state.withLock { s -> (CheckedContinuation<PollOutcome, Never>?, Wake)? in
+            guard s.isOpen, s.probe === link, s.upgrading else { return nil }
+            s.probe = nil
+            s.upgrading = false
+            s.upgradeDeadline = nil
+            s.transport = .websocket(link)
+            if s.pongDeadline != nil {
+                // Heartbeats paused during the upgrade; give the client a full timeout now.
+                s.pongDeadline = .now + configuration.pingTimeout
+            }
+            let held = s.heldPoll
+            s.heldPoll = nil
+            return (held, Self.wake(&s, configuration))
+        }
+        guard let (held, wake) = outcome else { return false }
+        held?.resume(returning: .frames([EngineFrame(packet: .noop)]))
+        perform(wake)
+        return true
+    }
+
+    /// The probe failed or its socket closed before the upgrade: polling carries on.
+    private func abandonProbe(_ link: WebSocketLink) {
+        let wasProbe = state.withLock { s -> Bool in
+            guard s.probe === link else { return false }
+            s.probe = nil
+            s.upgrading = false
+            s.upgradeDeadline = nil
+            return true
+        }
+        if wasProbe { link.close() }
+    }
+
+    static func packet(_ message: WebSocketMessageReader.Message) -> EnginePacket? {
+        switch message {
+        case .text(let text): EnginePacket.decode(text: text)
+        case .binary(let data): .message(.binary(data))
+        }
+    }
+}
