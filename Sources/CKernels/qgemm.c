@@ -40,17 +40,31 @@ void ck_qpack_a(long m, long k, const uint8_t *a, long rs, long cs, int flip, in
     for (long p = 0; p < m; p += QMR) {
         long rows = min_long(m - p, QMR);
         uint8_t *panel = dst + (p / QMR) * kp * QMR;
-        for (long i = 0; i < QMR; i++) {
-            int32_t sum = 0;
-            for (long kk = 0; kk < kp; kk++) {
-                uint8_t v = 0;
-                if (i < rows && kk < k) {
-                    v = a[(p + i) * rs + kk * cs] ^ x;
+        // A partial panel (a batch-1 activation is one row of eight): the missing rows are zero,
+        // written in one go rather than byte by byte.
+        if (rows < QMR) memset(panel, 0, (size_t)(kp * QMR));
+        for (long i = 0; i < rows; i++) {
+            const uint8_t *src = a + (p + i) * rs;
+            uint8_t *out = panel + i * 4;
+            long kk = 0;
+            if (cs == 1) {
+                for (; kk + 4 <= k; kk += 4) {
+                    uint8_t *group = out + (kk >> 2) * QMR * 4;
+                    group[0] = src[kk] ^ x;
+                    group[1] = src[kk + 1] ^ x;
+                    group[2] = src[kk + 2] ^ x;
+                    group[3] = src[kk + 3] ^ x;
+                }
+            }
+            for (; kk < kp; kk++) out[(kk >> 2) * QMR * 4 + (kk & 3)] = kk < k ? src[kk * cs] ^ x : 0;
+            if (row_sums) {
+                int32_t sum = 0;
+                for (kk = 0; kk < k; kk++) {
+                    uint8_t v = src[kk * cs] ^ x;
                     sum += dst_signed ? (int32_t)(int8_t)v : (int32_t)v;
                 }
-                panel[(kk >> 2) * QMR * 4 + i * 4 + (kk & 3)] = v;
+                row_sums[p + i] = sum;
             }
-            if (row_sums && i < rows) row_sums[p + i] = sum;
         }
     }
 }
@@ -80,11 +94,56 @@ void ck_qpack_b(long k, long n, const uint8_t *b, long rs, long cs, int flip, in
     }
 }
 
+/// dst[i] = src[2 i] ^ fx for i < count: the stride-2 convolutions' im2col rows. AVX-512BW
+/// narrows 64 bytes to their 32 even bytes in one vpmovwb; the last block is a masked load, so
+/// nothing past src[2 (count - 1)] is read.
+static TVNNI void gather2_avx512(const uint8_t *src, long count, uint8_t fx, uint8_t *dst) {
+    __m256i vx = _mm256_set1_epi8((char)fx);
+    long i = 0;
+    for (; i + 33 <= count; i += 32) {
+        __m512i v = _mm512_loadu_si512(src + 2 * i);
+        _mm256_storeu_si256((__m256i *)(dst + i), _mm256_xor_si256(_mm512_cvtepi16_epi8(v), vx));
+    }
+    if (i < count) {
+        long left = count - i, bytes = 2 * left - 1;
+        __m512i v = _mm512_maskz_loadu_epi8((__mmask64)(~0ULL >> (64 - bytes)), src + 2 * i);
+        __m256i r = _mm256_xor_si256(_mm512_cvtepi16_epi8(v), vx);
+        _mm256_mask_storeu_epi8(dst + i, (__mmask32)(0xFFFFFFFFu >> (32 - left)), r);
+    }
+}
+
+/// The same with AVX2: 32 bytes -> their 16 even bytes (mask, pack, gather the two halves).
+static T256 void gather2_avx2(const uint8_t *src, long count, uint8_t fx, uint8_t *dst) {
+    __m256i low = _mm256_set1_epi16(0x00FF);
+    __m128i vx = _mm_set1_epi8((char)fx);
+    long i = 0;
+    for (; i + 17 <= count; i += 16) {
+        __m256i v = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(src + 2 * i)), low);
+        __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08);
+        _mm_storeu_si128((__m128i *)(dst + i), _mm_xor_si128(_mm256_castsi256_si128(packed), vx));
+    }
+    for (; i < count; i++) dst[i] = src[2 * i] ^ fx;
+}
+
+/// Copies `count` bytes read every `stride` bytes, flipped by fx, on the best path for `isa`
+/// (a constant where inlined, so each im2col_row variant keeps only its own branch).
+INLINE void gather_strided(const uint8_t *src, long count, long stride, uint8_t fx, const int isa, uint8_t *dst) {
+    if (stride == 1) {
+        for (long i = 0; i < count; i++) dst[i] = src[i] ^ fx;
+    } else if (stride == 2 && isa >= 3) {
+        gather2_avx512(src, count, fx, dst);
+    } else if (stride == 2 && isa == 2) {
+        gather2_avx2(src, count, fx, dst);
+    } else {
+        for (long i = 0; i < count; i++) dst[i] = src[i * stride] ^ fx;
+    }
+}
+
 /// One im2col row (kernel tap (ch, ky, kx)) for output pixels [n0, n1): walks the output rows,
 /// padding outside the image, a plain copy (stride 1) or a strided read inside it.
-static void im2col_row(const uint8_t *plane, long height, long width, long stride_h, long stride_w,
-                       long offset_y, long offset_x, long out_w, long n0, long n1, uint8_t padded,
-                       uint8_t fx, uint8_t *dst) {
+INLINE void im2col_row_body(const uint8_t *plane, long height, long width, long stride_h, long stride_w,
+                            long offset_y, long offset_x, long out_w, long n0, long n1, uint8_t padded,
+                            uint8_t fx, const int isa, uint8_t *dst) {
     long oy = n0 / out_w, ox = n0 % out_w;
     // Output columns whose input column is inside the image: lo <= o < hi (the same for every
     // output row, so computed once: divisions are slow next to the byte copies).
@@ -105,17 +164,30 @@ static void im2col_row(const uint8_t *plane, long height, long width, long strid
             for (long o = a; o < in0; o++) dst[t++] = padded;
             const uint8_t *src = row + in0 * stride_w + offset_x;
             long count = in1 - in0;
-            if (stride_w == 1) {
-                for (long i = 0; i < count; i++) dst[t + i] = src[i] ^ fx;
-            } else {
-                for (long i = 0; i < count; i++) dst[t + i] = src[i * stride_w] ^ fx;
-            }
+            gather_strided(src, count, stride_w, fx, isa, dst + t);
             t += count;
             for (long o = in1; o < b; o++) dst[t++] = padded;
         }
         dst += run;
         p += run;
     }
+}
+
+#define IM2COL_ROW_PARAMS                                                                          \
+    const uint8_t *plane, long height, long width, long stride_h, long stride_w, long offset_y,    \
+        long offset_x, long out_w, long n0, long n1, uint8_t padded, uint8_t fx, uint8_t *dst
+#define IM2COL_ROW_ARGS plane, height, width, stride_h, stride_w, offset_y, offset_x, out_w, n0, n1, padded, fx
+
+/// The row walk compiled once per instruction set, so the per-output-row copy is inlined (a
+/// call per output row cost more than the copy itself on the small stride-2 layers).
+static TVNNI void im2col_row_vnni(IM2COL_ROW_PARAMS) { im2col_row_body(IM2COL_ROW_ARGS, 3, dst); }
+static T256 void im2col_row_avx2(IM2COL_ROW_PARAMS) { im2col_row_body(IM2COL_ROW_ARGS, 2, dst); }
+static void im2col_row_generic(IM2COL_ROW_PARAMS) { im2col_row_body(IM2COL_ROW_ARGS, 1, dst); }
+
+static void im2col_row(IM2COL_ROW_PARAMS, int isa) {
+    if (isa >= 3) im2col_row_vnni(IM2COL_ROW_ARGS, dst);
+    else if (isa == 2) im2col_row_avx2(IM2COL_ROW_ARGS, dst);
+    else im2col_row_generic(IM2COL_ROW_ARGS, dst);
 }
 
 /// Interleaves four rows of 32 bytes into the packed [column][4 rows] layout (128 bytes).
@@ -163,6 +235,7 @@ void ck_qim2col_pack(const uint8_t *x, long channels, long height, long width, l
     // Row-major im2col of this column range first (rows of contiguous pixels, cheap to
     // write), then interleaved four rows at a time into the packed panels. Rows past `rows`
     // (k padded to a multiple of 4) and columns past n1 read zeros.
+    int isa = ck_qisa();
     uint8_t *zero_row = work + kp * width_cols;
     memset(zero_row, 0, (size_t)width_cols);
     long r = 0;
@@ -172,12 +245,12 @@ void ck_qim2col_pack(const uint8_t *x, long channels, long height, long width, l
             for (long kx = 0; kx < kernel_w; kx++, r++) {
                 uint8_t *row = work + r * width_cols;
                 im2col_row(plane, height, width, stride_h, stride_w, ky * dilation_h - pad_top,
-                           kx * dilation_w - pad_left, out_w, n0, n1, padded, fx, row);
+                           kx * dilation_w - pad_left, out_w, n0, n1, padded, fx, row, isa);
                 if (n1 - n0 < width_cols) memset(row + (n1 - n0), 0, (size_t)(width_cols - (n1 - n0)));
             }
         }
     }
-    int fast = ck_qisa() >= 2;
+    int fast = isa >= 2;
     for (long q = n0; q < n1; q += QNR) {
         uint8_t *panel = dst + ((q - n0) / QNR) * kp * QNR;
         long c0 = q - n0;

@@ -153,6 +153,8 @@ struct ExecutionPlan {
             return .clamp(lower: 0, upper: .infinity)
         case "Tanh":
             return .activation(.tanh)
+        case "QuantizeLinear":
+            return quantizeEpilogue(entry)
         case "Gelu":
             guard (try? attributes.string("approximate", default: "none")) == "none" else { return nil }
             return .activation(.gelu)
@@ -189,6 +191,23 @@ struct ExecutionPlan {
         default:
             return nil
         }
+    }
+
+    /// A QuantizeLinear whose scale is one positive float constant and whose zero point is one
+    /// uint8 or int8 constant (per-axis, blocked or other output types stay a step of their own).
+    private func quantizeEpilogue(_ entry: Entry) -> FusedEpilogue? {
+        let attributes = ComputeAttributes(entry.node)
+        guard entry.inputs.count >= 3, let scale = constants[entry.inputs[1]], scale.dataType == .float,
+            scale.count == 1, let zero = constants[entry.inputs[2]], zero.count == 1,
+            let type = QuantizedType(zero.dataType), type.byteCount == 1,
+            (try? attributes.int("block_size", default: 0)) == 0,
+            let outputType = try? attributes.int("output_dtype", default: 0),
+            outputType == 0 || outputType == Int(zero.dataType.rawValue)
+        else { return nil }
+        let value = scale.pointer(Float.self)[0]
+        guard value > 0, value.isFinite else { return nil }
+        let zeroValue = type == .uint8 ? Int32(zero.pointer(UInt8.self)[0]) : Int32(zero.pointer(Int8.self)[0])
+        return .quantize(type, scale: value, zero: zeroValue)
     }
 
     /// The exact GELU as exporters write it below opset 20, reading `x`:

@@ -24,6 +24,10 @@ enum FusedEpilogue {
     /// value as an extra last input; when its shape is not the output's at run time, it runs
     /// `fallback` (the Add's own kernel) on (output, value) in the original operand order.
     case addTensor(fallback: any Kernel, outputFirst: Bool)
+    /// A QuantizeLinear with a constant scalar scale and 8-bit zero point: a kernel whose float
+    /// result has just been activated (Tanh, GELU) rounds it straight to 8 bits, so a quantized
+    /// graph's DequantizeLinear -> Gemm -> Tanh -> QuantizeLinear is one step, not three.
+    case quantize(QuantizedType, scale: Float, zero: Int32)
 }
 
 /// A kernel that can absorb a following element-wise step; nil when it cannot (for example

@@ -129,6 +129,58 @@ private func qdqGraph() -> Graph {
             expectClose(y, reference.elements(Float.self), shape: [6, 32], tolerance: 1e-4)
         }
     }
+    @Test func anActivationFollowedByQuantizeLinearIsRoundedInTheProductsEpilogue() throws {
+        // x -> Q -> DQ -> Gemm(DQ(int8 W1), bias, transB) -> Tanh -> Q -> DQ -> Gemm(DQ(int8 W2))
+        // -> Tanh -> y, as the MLP policy quantizes: the hidden layer's Tanh and QuantizeLinear
+        // run in the first product's epilogue, so the plan has three steps (Q, two products).
+        let (batch, inputs, hidden, outputs) = (3, 40, 48, 20)
+        var graph = Graph(name: "mlp")
+        graph.inputs = [ValueInfo(name: "x", type: TensorType(dataType: .float, shape: [.fixed(batch), .fixed(inputs)]))]
+        graph.outputs = [ValueInfo(name: "y", type: nil)]
+        var generator = SeededGenerator(seed: 21)
+        func int8s(_ shape: [Int]) -> Tensor {
+            Tensor(elements: (0..<shape.reduce(1, *)).map { _ in Int8.random(in: -127...127, using: &generator) }, dataType: .int8, shape: shape)
+        }
+        let hiddenScale: Float = 2.0 / 255, w2Scale: Float = 0.003
+        graph.initializers = [
+            "s": Tensor([0.02], shape: []), "z": Tensor(elements: [UInt8(128)], dataType: .uint8, shape: []),
+            "w1": int8s([hidden, inputs]), "w1s": Tensor((0..<hidden).map { 0.004 + 0.0001 * Float($0) }, shape: [hidden]),
+            "b1": randomTensor([hidden], seed: 22),
+            "hs": Tensor([hiddenScale], shape: []), "hz": Tensor(elements: [UInt8(128)], dataType: .uint8, shape: []),
+            "w2": int8s([hidden, outputs]), "w2s": Tensor([w2Scale], shape: []),
+        ]
+        graph.nodes = [
+            Node(name: "q", opType: "QuantizeLinear", inputs: ["x", "s", "z"], outputs: ["xq"]),
+            Node(name: "dq", opType: "DequantizeLinear", inputs: ["xq", "s", "z"], outputs: ["xd"]),
+            Node(name: "dqw1", opType: "DequantizeLinear", inputs: ["w1", "w1s"], outputs: ["w1d"], attributes: ["axis": .int(0)]),
+            Node(name: "fc1", opType: "Gemm", inputs: ["xd", "w1d", "b1"], outputs: ["h"], attributes: ["transB": .int(1)]),
+            Node(name: "act1", opType: "Tanh", inputs: ["h"], outputs: ["t"]),
+            Node(name: "qh", opType: "QuantizeLinear", inputs: ["t", "hs", "hz"], outputs: ["tq"]),
+            Node(name: "dqh", opType: "DequantizeLinear", inputs: ["tq", "hs", "hz"], outputs: ["td"]),
+            Node(name: "dqw2", opType: "DequantizeLinear", inputs: ["w2", "w2s"], outputs: ["w2d"]),
+            Node(name: "fc2", opType: "MatMul", inputs: ["td", "w2d"], outputs: ["o"]),
+            Node(name: "act2", opType: "Tanh", inputs: ["o"], outputs: ["y"]),
+        ]
+        let x = randomTensor([batch, inputs], seed: 23)
+        for level in [3, 2, 1] {
+            let original = IGEMM.instructionSet
+            defer { IGEMM.forceInstructionSet(original) }
+            guard IGEMM.forceInstructionSet(level) == level else { continue }
+            let fused = try Executor(graph: graph, opsets: ["": 21], threads: 1)
+            #expect(try fused.profile(["x": x], runs: 1).count == 3, "path \(level)")
+            let y = try #require(try fused.run(["x": x])["y"]).elements(Float.self)
+            let reference = try #require(try Executor(graph: graph, opsets: ["": 21], threads: 1, fuseQuantized: false).run(["x": x])["y"])
+                .elements(Float.self)
+            #expect(y.count == batch * outputs)
+            // The hidden values may round one step (hs) apart where tanh lands near a half step;
+            // through W2 one step moves an output by at most hs * Σ|w2| * w2s (tanh is 1-Lipschitz).
+            let bound = hiddenScale * 127 * w2Scale * Float(hidden)
+            let worst = zip(y, reference).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= bound, "path \(level): y differs by \(worst)")
+            let close = zip(y, reference).filter { abs($0 - $1) <= 1e-3 }.count
+            #expect(close * 10 >= y.count * 8, "path \(level): most outputs agree to rounding")
+        }
+    }
 }
 
 @Suite struct Float16GraphTests {

@@ -158,6 +158,30 @@ private func forEachIntegerPath(_ body: (Int) throws -> Void) rethrows {
         }
     }
 
+    @Test func wideStrideTwoConvolutionsMatchTheExactSumOnEveryPath() throws {
+        // Rows long enough for the vector im2col's full blocks and its masked tail (odd and even
+        // widths, with and without padding), against the exact sum on every micro-kernel path.
+        for (width, pad) in [(150, 1), (97, 0), (67, 1), (66, 0)] {
+            let (channels, height, outChannels, kernel, stride) = (3, 7, 5, 3, 2)
+            let x = randomBytes([1, channels, height, width], signed: false, seed: 31)
+            let w = randomBytes([outChannels, channels, kernel, kernel], signed: true, seed: 32)
+            let zx: Int32 = 90
+            let zw = [Int32](repeating: 0, count: outChannels)
+            let expected = referenceIntegerConv(
+                integers(x), integers(w), batch: 1, channels: channels, height: height, width: width, outChannels: outChannels,
+                group: 1, kernel: kernel, stride: stride, pad: pad, zx: zx, zw: zw)
+            let node = Node(
+                name: "ci", opType: "ConvInteger", inputs: ["x", "w", "xz", "wz"], outputs: ["y"],
+                attributes: ["strides": .ints([stride, stride]), "pads": .ints([pad, pad, pad, pad])])
+            let inputs: [Tensor?] = [x, w, scalar(zx, .uint8), Tensor(elements: zw.map { Int8($0) }, dataType: .int8, shape: [outChannels])]
+            try forEachIntegerPath { level in
+                let y = try runPrepared(node, inputs, constantPositions: [1, 2, 3], threads: 1)[0]
+                #expect(y.shape == [1, outChannels, expected.outH, expected.outW])
+                #expect(integers(y) == expected.values, "path \(level), width \(width), pad \(pad)")
+            }
+        }
+    }
+
     @Test func qlinearConvAddsTheInt32BiasBeforeRequantizing() throws {
         let x = randomBytes([1, 4, 7, 7], signed: true, seed: 8), w = randomBytes([5, 4, 3, 3], signed: true, seed: 9)
         let bias: [Int32] = [100, -2000, 0, 35, 7777]

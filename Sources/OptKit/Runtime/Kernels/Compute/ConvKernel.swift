@@ -62,7 +62,7 @@ struct ConvKernel: ConstantSpecializable, EpilogueFusable {
         case let .clamp(lower, upper):
             copy.lower = lower
             copy.upper = upper
-        case .activation, .scale, .addTensor:
+        case .activation, .scale, .addTensor, .quantize:
             return nil
         case let .channelAffine(scale, shift):
             guard scale.count == channels else { return nil }

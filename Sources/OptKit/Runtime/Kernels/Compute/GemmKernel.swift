@@ -54,7 +54,7 @@ struct GemmKernel: ConstantSpecializable, EpilogueFusable {
             else { return nil }
             let values = bias.elements(Float.self)
             copy.epilogue.columnBias = epilogue.columnBias.map { zip($0, values).map { $0 + $1 } } ?? values
-        case .channelAffine, .scale, .addTensor:
+        case .channelAffine, .scale, .addTensor, .quantize:
             return nil
         }
         return copy

@@ -51,7 +51,7 @@ struct MatMulKernel: ConstantSpecializable, EpilogueFusable {
         case let .addTensor(fallback, outputFirst):
             guard epilogue.acceptsMore, residual == nil else { return nil }
             copy.residual = (fallback, outputFirst)
-        case .channelAffine:
+        case .channelAffine, .quantize:
             return nil
         }
         return copy

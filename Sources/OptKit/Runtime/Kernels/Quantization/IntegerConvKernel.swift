@@ -65,8 +65,14 @@ struct IntegerConvKernel: ConstantSpecializable, EpilogueFusable {
     }
 
     func fusing(_ fused: FusedEpilogue) -> (any Kernel)? {
-        guard mode == .fused, let epilogue, epilogue.acceptsMore else { return nil }
+        guard mode == .fused, let epilogue else { return nil }
         var copy = self
+        if case let .quantize(type, scale, zero) = fused {
+            guard let quantized = epilogue.quantized(type, scale: scale, zero: zero) else { return nil }
+            copy.epilogue = quantized
+            return copy
+        }
+        guard epilogue.acceptsMore else { return nil }
         switch fused {
         case .addConstant(let addend):
             guard let channels = weights?.outChannels, addend.count == channels, addend.dataType == .float,
@@ -81,7 +87,7 @@ struct IntegerConvKernel: ConstantSpecializable, EpilogueFusable {
             guard lower == 0, upper == .infinity else { return nil }
             copy.relu = true
             copy.epilogue = epilogue.replacingOutput(.float(lower: 0, upper: .infinity))
-        case .addTensor, .scale, .channelAffine:
+        case .addTensor, .scale, .channelAffine, .quantize:
             return nil
         }
         return copy

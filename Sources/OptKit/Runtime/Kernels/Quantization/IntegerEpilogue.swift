@@ -28,6 +28,9 @@ final class IntegerEpilogue: @unchecked Sendable {
     let integerBias: PinnedArray<Int32>?
     /// A fused Tanh or GELU on a float output.
     private(set) var activation = GemmEpilogue.Activation.none
+    /// With an activation and an 8-bit output: 1 / the output scale, applied to the activated
+    /// float value before rounding (a fused QuantizeLinear after the activation).
+    private(set) var outScale: Float = 1
 
     var needsActivationSums: Bool { (0..<weightZero.count).contains { weightZero.pointer[$0] != 0 } }
     var needsWeightSums: Bool { activationZero != 0 }
@@ -44,8 +47,10 @@ final class IntegerEpilogue: @unchecked Sendable {
         self.integerBias = integerBias.map { PinnedArray($0) }
     }
 
-    private init(copying other: IntegerEpilogue, output: Output, floatBias: PinnedArray<Float>?, activation: GemmEpilogue.Activation? = nil) {
+    private init(copying other: IntegerEpilogue, output: Output, floatBias: PinnedArray<Float>?, activation: GemmEpilogue.Activation? = nil,
+                 outScale: Float? = nil) {
         self.activation = activation ?? other.activation
+        self.outScale = outScale ?? other.outScale
         self.output = output
         channelAxis = other.channelAxis
         activationZero = other.activationZero
@@ -71,6 +76,17 @@ final class IntegerEpilogue: @unchecked Sendable {
     func activated(_ activation: GemmEpilogue.Activation) -> IntegerEpilogue? {
         guard acceptsMore else { return nil }
         return IntegerEpilogue(copying: self, output: output, floatBias: floatBias, activation: activation)
+    }
+
+    /// The same activated float-output product rounded to 8 bits: value / scale + zero,
+    /// saturated to `type`'s range (a fused QuantizeLinear). Only after an activation: without
+    /// one, `QDQFusion` already folds the output scale into the product's own scales.
+    func quantized(_ type: QuantizedType, scale: Float, zero: Int32) -> IntegerEpilogue? {
+        guard case .float(let lower, let upper) = output, lower == -.infinity, upper == .infinity,
+            activation != .none, type.byteCount == 1, scale > 0, scale.isFinite
+        else { return nil }
+        return IntegerEpilogue(copying: self, output: .quantized(type, zero: zero, range: type.range), floatBias: floatBias,
+                               outScale: 1 / scale)
     }
 
     /// The same float-output product with `addend` (one value per output channel) added to its
@@ -128,7 +144,7 @@ final class IntegerEpilogue: @unchecked Sendable {
         }
         if let scales, scales.count == 1 { ep.scale = scales.pointer[0] }
         ep.activation = activation.rawValue
-        ep.out_scale = 1
+        ep.out_scale = outScale
         switch output {
         case .int32:
             ep.output = CK_QOUT_I32

@@ -84,8 +84,14 @@ struct IntegerMatMulKernel: ConstantSpecializable, EpilogueFusable {
     }
 
     func fusing(_ fused: FusedEpilogue) -> (any Kernel)? {
-        guard mode == .fused, residual == nil, let epilogue, epilogue.acceptsMore else { return nil }
+        guard mode == .fused, residual == nil, let epilogue else { return nil }
         var copy = self
+        if case let .quantize(type, scale, zero) = fused {
+            guard let quantized = epilogue.quantized(type, scale: scale, zero: zero) else { return nil }
+            copy.epilogue = quantized
+            return copy
+        }
+        guard epilogue.acceptsMore else { return nil }
         switch fused {
         case .addConstant(let addend):
             guard let channels = weights?.columns, addend.count == channels, addend.dataType == .float,
@@ -102,7 +108,7 @@ struct IntegerMatMulKernel: ConstantSpecializable, EpilogueFusable {
             copy.epilogue = epilogue.replacingOutput(.float(lower: 0, upper: .infinity))
         case let .addTensor(fallback, outputFirst):
             copy.residual = Residual(fallback: fallback, outputFirst: outputFirst)
-        case .scale, .channelAffine:
+        case .scale, .channelAffine, .quantize:
             return nil
         }
         return copy
