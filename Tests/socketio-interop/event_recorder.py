@@ -18,6 +18,7 @@ it gets that session's progress from then on.
 """
 import json
 import sys
+import threading
 import time
 
 import socketio
@@ -26,8 +27,15 @@ url, token, refused_token = sys.argv[1:4]
 TIMEOUT = 10
 
 
+# The main thread and python-socketio's receiving thread both report: one lock and one write
+# per line, so two lines can never interleave (print writes the text and the newline apart).
+report_lock = threading.Lock()
+
+
 def report(value):
-    print(json.dumps(value), flush=True)
+    with report_lock:
+        sys.stdout.write(json.dumps(value) + "\n")
+        sys.stdout.flush()
 
 
 # The real server's token check refuses this one; the reason arrives with connect_error.
