@@ -147,18 +147,9 @@ struct IntegerConvKernel: ConstantSpecializable, EpilogueFusable {
                     floatBias = values
                 }
             }
-            if yScale != nil {
-                let zeroTensor = p.yZero.flatMap { inputs.optional($0) }
-                let typeSource = zeroTensor?.dataType ?? xType
-                guard let type = QuantizedType(typeSource), type.byteCount == 1 else {
-                    throw attributes.input("y_zero_point must be uint8 or int8, got \(typeSource)")
-                }
-                let zero = try zeroTensor?.zeroPointValues(attributes.name, "y_zero_point").first ?? 0
-                let range = relu ? max(zero, type.range.lowerBound)...type.range.upperBound : type.range
-                output = .quantized(type, zero: zero, range: range)
-            } else {
-                output = .float(lower: relu ? 0 : -.infinity, upper: .infinity)
-            }
+            output = try .resolve(
+                quantized: yScale != nil, yZero: p.yZero.flatMap { inputs.optional($0) }, defaultType: xType, relu: relu,
+                node: attributes.name)
         }
         return IntegerEpilogue(
             output: output, channelAxis: .rows, activationZero: xLayout.packedZero(xZero),

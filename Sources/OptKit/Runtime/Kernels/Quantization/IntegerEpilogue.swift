@@ -181,3 +181,21 @@ struct ScaleArithmetic {
         }
     }
 }
+
+extension IntegerEpilogue.Output {
+    /// The output form of QLinearConv / QLinearMatMul and of fused QDQ ops: quantized to the
+    /// y zero point's type (else `defaultType`) when a y scale is given, else float. A fused
+    /// Relu clamps at the zero point (quantized) or at 0 (float).
+    static func resolve(
+        quantized: Bool, yZero: Tensor?, defaultType: DataType, relu: Bool, node: String
+    ) throws(EngineError) -> Self {
+        guard quantized else { return .float(lower: relu ? 0 : -.infinity, upper: .infinity) }
+        let typeSource = yZero?.dataType ?? defaultType
+        guard let type = QuantizedType(typeSource), type.byteCount == 1 else {
+            throw .invalidInput(node: node, message: "y_zero_point must be uint8 or int8, got \(typeSource)")
+        }
+        let zero = try yZero?.zeroPointValues(node, "y_zero_point").first ?? 0
+        let range = relu ? max(zero, type.range.lowerBound)...type.range.upperBound : type.range
+        return .quantized(type, zero: zero, range: range)
+    }
+}

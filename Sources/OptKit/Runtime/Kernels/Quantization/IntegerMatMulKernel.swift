@@ -183,18 +183,9 @@ struct IntegerMatMulKernel: ConstantSpecializable, EpilogueFusable {
                 if let y = yScale?.first { values = values.map { $0 / y } }
                 bias = values
             }
-            if yScale != nil {
-                let zeroTensor = p.yZero.flatMap { inputs.optional($0) }
-                let typeSource = zeroTensor?.dataType ?? aTypeKnown
-                guard let type = QuantizedType(typeSource), type.byteCount == 1 else {
-                    throw .invalidInput(node: node, message: "y_zero_point must be uint8 or int8, got \(typeSource)")
-                }
-                let zero = try zeroTensor?.zeroPointValues(node, "y_zero_point").first ?? 0
-                let range = relu ? max(zero, type.range.lowerBound)...type.range.upperBound : type.range
-                output = .quantized(type, zero: zero, range: range)
-            } else {
-                output = .float(lower: relu ? 0 : -.infinity, upper: .infinity)
-            }
+            output = try .resolve(
+                quantized: yScale != nil, yZero: p.yZero.flatMap { inputs.optional($0) }, defaultType: aTypeKnown, relu: relu,
+                node: node)
         }
         return IntegerEpilogue(
             output: output, channelAxis: .columns, activationZero: aLayout.packedZero(aZero),
