@@ -28,9 +28,16 @@ import Testing
         let refused = try await client.next()
         #expect(refused["refused"]?["message"]?.stringValue?.contains("eve no longer exists") == true, "\(refused)")
         #expect(refused["refused"]?["data"]?["code"] == .string("unauthorized"))
-        let connected = try await client.next()
+        // The server greets a new client with system_status, which can arrive while the client
+        // is still upgrading, so before or after its "connected" line.
+        let (connected, before) = try await client.next(containing: "connected")
         #expect(connected["transport"] == .string("websocket"), "python-socketio upgrades from polling: \(connected)")
-        let status = try await client.nextEvent()
+        var status = (name: "", data: JSONValue.null)
+        if let early = before.first(where: { $0["event"] != nil }) {
+            status = (early["event"]?.stringValue ?? "", early["data"] ?? .null)
+        } else {
+            status = try await client.nextEvent()
+        }
         #expect(status.name == "system_status")
         #expect(status.data["connected_clients"] == .number(1))
 
@@ -86,6 +93,80 @@ import Testing
         #expect(completed?["timestamp"]?.stringValue?.hasSuffix("Z") == true)
 
         // SIGTERM: the client is told, the server exits cleanly.
+        #expect(server.stop() == 0)
+        #expect(try await client.next()["disconnected"] == .bool(true))
+        client.send("QUIT")
+        #expect(await client.exitStatus() == 0, "\(client.errorOutput)")
+    }
+}
+
+extension RealtimeServeTests {
+    /// The issue's end-to-end case, all through the server: a model uploaded with POST /models,
+    /// a session started with POST /optimization/sessions and run by the server's own worker
+    /// pool, and a python-socketio dashboard that receives started, progress and completed in
+    /// that order with the seed's fields. The CNN's benchmark (the server's default 200 runs,
+    /// debug build) keeps the session going for seconds, so progress still arrives after the
+    /// dashboard subscribes on session_started.
+    @Test func aSessionStartedOverRESTStreamsStartedProgressAndCompletedToTheDashboard() async throws {
+        let python = try PythonEnvironment.interpreter()
+        let directory = try TemporaryDirectory()
+        let home = directory.url.appendingPathComponent("home")
+        let optctl = Optctl(home: home)
+        #expect(try optctl.run(["users", "add", "ada", "--role", "admin", "--password-stdin"], input: "long enough password\n").status == 0)
+        let server = try ServeProcess(home: home, environment: ["OPTCTL_JWT_SECRET": String(repeating: "s", count: 40)])
+        let token = try await server.signIn("ada", password: "long enough password")
+
+        let script = PythonEnvironment.repositoryRoot.appendingPathComponent("Tests/socketio-interop/event_recorder.py")
+        let client = try LineProcess(python, [script.path, "http://127.0.0.1:\(server.port)", token])
+        defer { client.terminate() }
+        #expect(try await client.next(containing: "connected").line["transport"] == .string("websocket"))
+
+        let model = PythonEnvironment.repositoryRoot.appendingPathComponent("Examples/cnn_encoder.onnx")
+        let uploaded = try await server.request(
+            "POST", "/models?name=encoder", token: token, body: try Data(contentsOf: model),
+            headers: ["Content-Type": "application/octet-stream"])
+        #expect(uploaded.status == 201, "\(String(decoding: uploaded.body, as: UTF8.self))")
+        let modelID = try #require(try uploaded.json()["model_id"]?.stringValue)
+        let posted = try await server.request(
+            "POST", "/optimization/sessions", token: token, json: #"{"model_id": "\#(modelID)", "techniques": ["simplify"]}"#)
+        #expect(posted.status == 202, "\(String(decoding: posted.body, as: UTF8.self))")
+        let sessionID = try #require(try posted.json()["session_id"]?.stringValue)
+
+        var events: [(name: String, data: JSONValue)] = []
+        var ack: JSONValue?
+        while !["session_completed", "session_failed", "session_cancelled"].contains(events.last?.name ?? "") {
+            let line = try await client.next()
+            if line["ack"] != nil { ack = line["ack"] }
+            if case .string(let name)? = line["event"], name != "system_status" { events.append((name, line["data"] ?? .null)) }
+        }
+        #expect(ack?["ok"] == .bool(true))
+        #expect(ack?["session"]?["session_id"] == .string(sessionID))
+        #expect(events.allSatisfy { $0.data["session_id"] == .string(sessionID) }, "\(events)")
+        #expect(events.allSatisfy { $0.data["timestamp"]?.stringValue?.hasSuffix("Z") == true })
+
+        let names = events.map(\.name)
+        #expect(names.first == "session_started", "\(names)")
+        #expect(names.last == "session_completed", "\(events.last.map { String(describing: $0.data) } ?? "")")
+        #expect(names.dropFirst().dropLast().allSatisfy { $0 == "session_progress" }, "\(names)")
+        #expect(names.count >= 3, "no progress after subscribing: \(names)")
+
+        let started = events[0].data
+        #expect(started["model_id"] == .string(modelID))
+        #expect(started["model_name"] == .string("encoder"))
+        #expect(started["techniques"] == .array([.string("simplify")]))
+        let progress = events.dropFirst().dropLast().map(\.data)
+        let percentages = progress.compactMap { $0["progress_percentage"]?.doubleValue }
+        #expect(percentages.count == progress.count && percentages == percentages.sorted(), "\(percentages)")
+        #expect(progress.allSatisfy { $0["current_step"]?.stringValue?.isEmpty == false })
+
+        // The completed event's results are the figures the REST API shows for the session.
+        let results = try #require(events.last?.data["results"])
+        let session = try await server.request("GET", "/optimization/sessions/\(sessionID)", token: token).json()
+        #expect(session["status"] == .string("completed"))
+        for figure in ["size_reduction_percent", "speed_improvement_percent", "accuracy_retention_percent"] {
+            #expect(results[figure] != nil && results[figure] == session[figure], "\(figure): \(results) vs \(session)")
+        }
+
         #expect(server.stop() == 0)
         #expect(try await client.next()["disconnected"] == .bool(true))
         client.send("QUIT")
@@ -167,6 +248,16 @@ final class LineProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         throw ServeFailure(message: "the client said nothing more: \(errorOutput)")
+    }
+
+    /// The next line that has `key`, and the lines read before it.
+    func next(containing key: String) async throws -> (line: JSONValue, before: [JSONValue]) {
+        var before: [JSONValue] = []
+        while true {
+            let line = try await next()
+            if line[key] != nil { return (line, before) }
+            before.append(line)
+        }
     }
 
     func nextEvent() async throws -> (name: String, data: JSONValue) {

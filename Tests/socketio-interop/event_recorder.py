@@ -5,6 +5,7 @@ WebSocket) and reports, one JSON object per line on stdout, everything it sees, 
 (Tests/optctlTests) can check order and payloads:
 
     {"refused": {"message": ..., "data": ...}}   a connect with REFUSED_TOKEN was refused
+                                                   (only when REFUSED_TOKEN is given)
     {"connected": true, "transport": "websocket"}
     {"event": NAME, "data": PAYLOAD}               every server event, in arrival order
     {"ack": ACK}                                   the answer to a subscribe
@@ -14,7 +15,7 @@ Commands on stdin, one per line: `SUBSCRIBE SESSION_ID`, `QUIT`. End of input al
 Like a dashboard, it also subscribes to every session whose session_started it receives, so
 it gets that session's progress from then on.
 
-    event_recorder.py URL TOKEN REFUSED_TOKEN
+    event_recorder.py URL TOKEN [REFUSED_TOKEN]
 """
 import json
 import sys
@@ -23,7 +24,8 @@ import time
 
 import socketio
 
-url, token, refused_token = sys.argv[1:4]
+url, token = sys.argv[1:3]
+refused_token = sys.argv[3] if len(sys.argv) > 3 else None
 TIMEOUT = 10
 
 
@@ -39,19 +41,20 @@ def report(value):
 
 
 # The real server's token check refuses this one; the reason arrives with connect_error.
-refused = socketio.Client(reconnection=False)
-refusals = []
-refused.on("connect_error", lambda data: refusals.append(data))
-try:
-    refused.connect(url, auth={"token": refused_token}, wait_timeout=TIMEOUT)
-    raise SystemExit("a connect with the refused token was accepted")
-except socketio.exceptions.ConnectionError:
-    pass
-finally:
-    refused.disconnect()
-if len(refusals) != 1:
-    raise SystemExit(f"expected one connect_error, got {refusals!r}")
-report({"refused": refusals[0]})
+if refused_token is not None:
+    refused = socketio.Client(reconnection=False)
+    refusals = []
+    refused.on("connect_error", lambda data: refusals.append(data))
+    try:
+        refused.connect(url, auth={"token": refused_token}, wait_timeout=TIMEOUT)
+        raise SystemExit("a connect with the refused token was accepted")
+    except socketio.exceptions.ConnectionError:
+        pass
+    finally:
+        refused.disconnect()
+    if len(refusals) != 1:
+        raise SystemExit(f"expected one connect_error, got {refusals!r}")
+    report({"refused": refusals[0]})
 
 client = socketio.Client(reconnection=False)
 

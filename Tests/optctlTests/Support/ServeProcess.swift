@@ -80,7 +80,12 @@ final class ServeProcess {
         }
     }
 
-    func request(_ method: String, _ path: String, token: String? = nil, json: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
+    /// A request with an optional JSON body, or raw `body` bytes whose Content-Type the
+    /// caller gives in `headers`.
+    func request(
+        _ method: String, _ path: String, token: String? = nil, json: String? = nil, body: Data? = nil,
+        headers: [String: String] = [:]
+    ) async throws -> Reply {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
@@ -88,6 +93,7 @@ final class ServeProcess {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.httpBody = Data(json.utf8)
         }
+        if let body { request.httpBody = body }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)
         guard let http = response as? HTTPURLResponse else { throw ServeFailure(message: "not an HTTP response") }
