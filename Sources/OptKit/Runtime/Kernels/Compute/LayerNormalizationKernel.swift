@@ -50,18 +50,15 @@ struct LayerNormalizationKernel: Kernel {
         context.parallelFor(rows, minChunk: max(1, 8192 / max(1, width))) { range in
             for row in range {
                 let xr = px + row * width, yr = py + row * width
-                var sum: Float = 0
-                for i in 0..<width { sum += xr[i] }
-                let mu = sum / Float(width)
-                var squares: Float = 0
-                for i in 0..<width {
-                    let d = xr[i] - mu
-                    squares += d * d
-                }
-                let inv = 1 / (squares / Float(width) + epsilon).squareRoot()
+                // SIMD reductions: a float sum taken in source order cannot be vectorized, and
+                // those scalar loops made LayerNormalization 7.5% of the int8 transformer's time.
+                let mu = FloatRow.sum(xr, width) / Float(width)
+                let inv = 1 / (FloatRow.squaredDeviations(xr, width, from: mu) / Float(width) + epsilon).squareRoot()
                 pm?[row] = mu
                 pi?[row] = inv
-                if let pb {
+                if scaleStride == 1, pb == nil || biasStride == 1 {
+                    LayerNormalizationKernel.normalizeRow(xr, yr, width, mean: mu, inverse: inv, scale: ps, bias: pb)
+                } else if let pb {
                     for i in 0..<width { yr[i] = (xr[i] - mu) * inv * ps[i * scaleStride] + pb[i * biasStride] }
                 } else {
                     for i in 0..<width { yr[i] = (xr[i] - mu) * inv * ps[i * scaleStride] }
@@ -70,5 +67,28 @@ struct LayerNormalizationKernel: Kernel {
         }
         guard let statistics else { return [y] }
         return [y, statistics.0, statistics.1]
+    }
+
+    /// `y = (x - mean) * inverse * scale + bias` with one scale (and bias) value per element.
+    @inline(__always)
+    private static func normalizeRow(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ width: Int, mean: Float, inverse: Float,
+        scale: UnsafePointer<Float>, bias: UnsafePointer<Float>?
+    ) {
+        let source = UnsafeRawPointer(x), target = UnsafeMutableRawPointer(y)
+        let gamma = UnsafeRawPointer(scale)
+        let m = SIMD8<Float>(repeating: mean), s = SIMD8<Float>(repeating: inverse)
+        var i = 0
+        while i + 8 <= width {
+            var v = (source.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - m) * s
+                * gamma.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            if let bias { v += UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) }
+            target.storeBytes(of: v, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < width {
+            y[i] = (x[i] - mean) * inverse * scale[i] + (bias?[i] ?? 0)
+            i += 1
+        }
     }
 }

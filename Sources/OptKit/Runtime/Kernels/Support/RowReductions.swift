@@ -20,6 +20,30 @@ enum FloatRow {
         return total
     }
 
+    /// The sum of `(x - center)^2` over the row: the variance's numerator, taken in a second
+    /// pass around the mean so that it does not cancel as `E[x^2] - E[x]^2` would.
+    static func squaredDeviations(_ values: UnsafePointer<Float>, _ count: Int, from center: Float) -> Float {
+        let raw = UnsafeRawPointer(values)
+        let c = SIMD8<Float>(repeating: center)
+        var a = SIMD8<Float>()
+        var b = SIMD8<Float>()
+        var i = 0
+        while i + 16 <= count {
+            let u = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - c
+            let v = raw.loadUnaligned(fromByteOffset: (i + 8) * 4, as: SIMD8<Float>.self) - c
+            a += u * u
+            b += v * v
+            i += 16
+        }
+        var total = (a + b).sum()
+        while i < count {
+            let d = values[i] - center
+            total += d * d
+            i += 1
+        }
+        return total
+    }
+
     /// The largest element, NaN if any element is NaN (numpy's `max`).
     static func maximum(_ values: UnsafePointer<Float>, _ count: Int) -> Float {
         let raw = UnsafeRawPointer(values)
