@@ -13,7 +13,8 @@ struct TransposeKernel: Kernel {
         let input = try inputs.required(0, node)
         let rank = input.rank
         let perm = self.perm ?? Array((0..<rank).reversed())
-        guard perm.count == rank, Set(perm) == Set(0..<rank) else {
+        // The factory checked that perm is a permutation of 0..<perm.count.
+        guard perm.count == rank else {
             throw .invalidAttribute(node: node, attribute: "perm", message: "\(perm) is not a permutation of the \(rank) axes")
         }
         let outputShape = perm.map { input.shape[$0] }
@@ -125,6 +126,10 @@ private func transpose4x4(from: UnsafeRawPointer, columnStep: Int, to: UnsafeMut
 
 let transposeKernelFactories: [String: KernelFactory] = [
     "Transpose": { node, _ throws(EngineError) in
-        TransposeKernel(node: node.displayName, perm: try node.intsAttribute("perm"))
+        let perm = try node.intsAttribute("perm")
+        if let perm, perm.sorted() != Array(0..<perm.count) {
+            throw .invalidAttribute(node: node.displayName, attribute: "perm", message: "\(perm) is not a permutation of the \(perm.count) axes")
+        }
+        return TransposeKernel(node: node.displayName, perm: perm)
     }
 ]
