@@ -33,6 +33,27 @@ static long min_long(long a, long b) { return a < b ? a : b; }
 size_t ck_qpacked_a_bytes(long m, long k) { return (size_t)((m + QMR - 1) / QMR) * QMR * (size_t)((k + 3) / 4) * 4; }
 size_t ck_qpacked_b_bytes(long k, long n) { return (size_t)((n + QNR - 1) / QNR) * QNR * (size_t)((k + 3) / 4) * 4; }
 
+// Sum of a row's bytes as packed (flipped by x, read as signed or unsigned). The contiguous
+// case is a separate loop so that the compiler vectorizes it.
+static int32_t row_sum_contiguous(const uint8_t *src, long k, uint8_t x, int dst_signed) {
+    int32_t sum = 0;
+    if (dst_signed) {
+        for (long kk = 0; kk < k; kk++) sum += (int8_t)(src[kk] ^ x);
+    } else {
+        for (long kk = 0; kk < k; kk++) sum += (uint8_t)(src[kk] ^ x);
+    }
+    return sum;
+}
+
+static int32_t row_sum_strided(const uint8_t *src, long k, long cs, uint8_t x, int dst_signed) {
+    int32_t sum = 0;
+    for (long kk = 0; kk < k; kk++) {
+        uint8_t v = src[kk * cs] ^ x;
+        sum += dst_signed ? (int32_t)(int8_t)v : (int32_t)v;
+    }
+    return sum;
+}
+
 void ck_qpack_a(long m, long k, const uint8_t *a, long rs, long cs, int flip, int dst_signed,
                 uint8_t *dst, int32_t *row_sums) {
     long kp = (k + 3) / 4 * 4;
@@ -48,23 +69,19 @@ void ck_qpack_a(long m, long k, const uint8_t *a, long rs, long cs, int flip, in
             uint8_t *out = panel + i * 4;
             long kk = 0;
             if (cs == 1) {
+                // Contiguous rows (every activation of a MatMul): one 4-byte word per k group,
+                // flipped with one XOR. Byte by byte, this packing took a third as long as the
+                // products it feeds in the int8 transformer.
+                uint32_t xw = flip ? 0x80808080u : 0;
                 for (; kk + 4 <= k; kk += 4) {
-                    uint8_t *group = out + (kk >> 2) * QMR * 4;
-                    group[0] = src[kk] ^ x;
-                    group[1] = src[kk + 1] ^ x;
-                    group[2] = src[kk + 2] ^ x;
-                    group[3] = src[kk + 3] ^ x;
+                    uint32_t word;
+                    memcpy(&word, src + kk, 4);
+                    word ^= xw;
+                    memcpy(out + (kk >> 2) * QMR * 4, &word, 4);
                 }
             }
             for (; kk < kp; kk++) out[(kk >> 2) * QMR * 4 + (kk & 3)] = kk < k ? src[kk * cs] ^ x : 0;
-            if (row_sums) {
-                int32_t sum = 0;
-                for (kk = 0; kk < k; kk++) {
-                    uint8_t v = src[kk * cs] ^ x;
-                    sum += dst_signed ? (int32_t)(int8_t)v : (int32_t)v;
-                }
-                row_sums[p + i] = sum;
-            }
+            if (row_sums) row_sums[p + i] = cs == 1 ? row_sum_contiguous(src, k, x, dst_signed) : row_sum_strided(src, k, cs, x, dst_signed);
         }
     }
 }
