@@ -120,6 +120,36 @@ struct ExecutionPlan {
         }
     }
 
+    /// Removes a Transpose whose only reader can read the Transpose's input through the
+    /// permutation instead (`OperandTransposing`: MatMul), so the permuted copy is never
+    /// written. In attention, the heads' query, key and value operands are such Transposes.
+    /// A Transpose without an explicit perm stays (its default depends on the rank).
+    mutating func foldTransposes() {
+        var readers: [String: Int] = [:]
+        for entry in entries {
+            for input in entry.inputs where !input.isEmpty { readers[input, default: 0] += 1 }
+        }
+        var index = 0
+        while index < entries.count {
+            let transpose = entries[index]
+            guard transpose.node.opType == "Transpose", KernelRegistry.isDefaultDomain(transpose.node.domain),
+                transpose.inputs.count == 1, transpose.outputs.count == 1, let value = transpose.outputs.first,
+                !graphOutputs.contains(value), readers[value] == 1,
+                let perm = (try? transpose.node.intsAttribute("perm")) ?? nil,
+                let consumer = entries[(index + 1)...].firstIndex(where: { $0.inputs.contains(value) }),
+                let transposing = entries[consumer].kernel as? any OperandTransposing,
+                let operand = entries[consumer].inputs.firstIndex(of: value),
+                let folded = transposing.readingTransposed(operand: operand, perm: perm)
+            else {
+                index += 1
+                continue
+            }
+            entries[consumer].kernel = folded
+            entries[consumer].inputs[operand] = transpose.inputs[0]
+            entries.remove(at: index)
+        }
+    }
+
     /// The epilogue that `entry` applies to `value`, when its other inputs are constants of a
     /// form a producing kernel can apply.
     private func epilogue(for entry: Entry, reading value: String) -> FusedEpilogue? {

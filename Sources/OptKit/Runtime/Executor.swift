@@ -4,8 +4,8 @@ import Foundation
 ///
 /// Preparing does every per-model job once: a topological order, one kernel per node from
 /// `KernelRegistry`, constant sub-graphs (Constant nodes and nodes whose inputs are all
-/// constants) evaluated, weights packed, and element-wise steps fused into the convolution or
-/// matrix product before them. A run then only binds feeds, calls the kernels in order through
+/// constants) evaluated, weights packed, element-wise steps fused into the convolution or
+/// matrix product before them, and Transposes that only feed a MatMul read through by it. A run then only binds feeds, calls the kernels in order through
 /// integer-indexed value slots, and hands each dead intermediate's storage back to a pool that
 /// the next allocation takes from.
 ///
@@ -79,6 +79,7 @@ public final class Executor: @unchecked Sendable {
         var plan = try ExecutionPlan(graph: graph, opsets: opsets)
         try plan.fold(using: KernelContext(threadCount: threadCount))
         plan.fuse()
+        plan.foldTransposes()
 
         var slots: [String: Int] = [:]
         func slot(_ name: String) -> Int {

@@ -35,3 +35,10 @@ enum FusedEpilogue {
 protocol EpilogueFusable: Kernel {
     func fusing(_ epilogue: FusedEpilogue) -> (any Kernel)?
 }
+
+/// A kernel that can read an operand through a permutation of its axes instead of a Transpose
+/// step writing the permuted copy: MatMul's packing takes any row and column strides, so the
+/// attention heads' `Transpose(Reshape(x))` operands need no copy. nil when it cannot.
+protocol OperandTransposing: Kernel {
+    func readingTransposed(operand: Int, perm: [Int]) -> (any Kernel)?
+}

@@ -115,4 +115,53 @@ import Testing
             expectClose(try runPrepared(node, [a, b], constantPositions: [1])[0], expected)
         }
     }
+
+    /// Attention as exporters write it: the heads' query, key and value are Transposes of a
+    /// [batch, tokens, heads, dim] reshape. Each Transpose that only feeds a MatMul is read
+    /// through by the MatMul instead of being copied; a Transpose with a second reader stays.
+    @Test(arguments: [1, 2])
+    func transposesFeedingOnlyAMatMulAreReadThroughWithTheSameResults(threads: Int) throws {
+        let q = randomTensor([1, 16, 4, 8], seed: 21), k = randomTensor([1, 16, 4, 8], seed: 22)
+        let v = randomTensor([1, 16, 4, 8], seed: 23), w = randomTensor([8, 5], seed: 24)
+        func transpose(_ name: String, _ input: String, _ perm: [Int]) -> Node {
+            Node(name: name, opType: "Transpose", inputs: [input], outputs: [name + "_out"], attributes: ["perm": .ints(perm)])
+        }
+        let graph = Graph(
+            name: "attention",
+            nodes: [
+                transpose("tq", "q", [0, 2, 1, 3]), transpose("tk", "k", [0, 2, 3, 1]), transpose("tv", "v", [0, 2, 1, 3]),
+                Node(name: "scores", opType: "MatMul", inputs: ["tq_out", "tk_out"], outputs: ["s"]),
+                Node(name: "context", opType: "MatMul", inputs: ["s", "tv_out"], outputs: ["c"]),
+                // A transposed left operand times constant weights that broadcast over the heads.
+                transpose("tv2", "v", [0, 2, 1, 3]),
+                Node(name: "project", opType: "MatMul", inputs: ["tv2_out", "w"], outputs: ["p"]),
+                // `shared` is read by a MatMul and by another Transpose: it stays a step.
+                transpose("shared", "q", [2, 0, 1, 3]), transpose("shared2", "shared_out", [0, 1, 3, 2]),
+                Node(name: "twice", opType: "MatMul", inputs: ["shared_out", "shared2_out"], outputs: ["t"]),
+            ],
+            inputs: ["q", "k", "v"].map { ValueInfo(name: $0, type: TensorType(dataType: .float, shape: [1, 16, 4, 8].map(Dim.fixed))) },
+            outputs: ["c", "p", "t"].map { ValueInfo(name: $0, type: nil) },
+            initializers: ["w": w])
+        let executor = try Executor(graph: graph, opsets: ["": 17], threads: threads)
+        let outputs = try executor.run(["q": q, "k": k, "v": v])
+        let steps = try executor.profile(["q": q, "k": k, "v": v], runs: 1).map(\.node)
+        #expect(!["tq", "tk", "tv", "tv2", "shared2"].contains { steps.contains($0) }, "\(steps)")
+        #expect(steps.contains("shared"), "\(steps)")
+
+        // The same graph op by op, with every Transpose written out.
+        func run(_ opType: String, _ inputs: [Tensor], _ attributes: [String: AttributeValue] = [:]) throws -> Tensor {
+            try runKernel(Node(name: opType, opType: opType, inputs: inputs.indices.map { "i\($0)" }, outputs: ["o"], attributes: attributes), inputs)[0]
+        }
+        let perm = { (values: [Int]) in ["perm": AttributeValue.ints(values)] }
+        let scores = try run("MatMul", [try run("Transpose", [q], perm([0, 2, 1, 3])), try run("Transpose", [k], perm([0, 2, 3, 1]))])
+        let context = try run("MatMul", [scores, try run("Transpose", [v], perm([0, 2, 1, 3]))])
+        let projected = try run("MatMul", [try run("Transpose", [v], perm([0, 2, 1, 3])), w])
+        let shared = try run("Transpose", [q], perm([2, 0, 1, 3]))
+        let twice = try run("MatMul", [shared, try run("Transpose", [shared], perm([0, 1, 3, 2]))])
+        for (name, expected) in [("c", context), ("p", projected), ("t", twice)] {
+            let actual = try #require(outputs[name])
+            #expect(actual.shape == expected.shape, "\(name)")
+            expectClose(actual, expected.elements(Float.self))
+        }
+    }
 }

@@ -2,7 +2,7 @@
 /// dropped again, batch dimensions broadcast. A constant 2-D right operand (the weights of a
 /// linear layer) is packed once at prepare time, and every row of a contiguous left operand
 /// goes through one product.
-struct MatMulKernel: ConstantSpecializable, EpilogueFusable {
+struct MatMulKernel: ConstantSpecializable, EpilogueFusable, OperandTransposing {
     let attributes: ComputeAttributes
     /// The right operand packed at prepare time, when it is a constant matrix or vector.
     var packedB: PackedMatrix?
@@ -13,6 +13,9 @@ struct MatMulKernel: ConstantSpecializable, EpilogueFusable {
     var alpha: Float = 1
     /// A fused residual Add: its kernel, for shapes the accumulating epilogue cannot take.
     var residual: (fallback: any Kernel, outputFirst: Bool)?
+    /// For A and B: the perm of a Transpose folded into this product, which then reads the
+    /// Transpose's input through strides instead of a permuted copy.
+    var permutations: [[Int]?] = [nil, nil]
 
     init(node: Node) {
         attributes = ComputeAttributes(node)
@@ -57,6 +60,15 @@ struct MatMulKernel: ConstantSpecializable, EpilogueFusable {
         return copy
     }
 
+    func readingTransposed(operand: Int, perm: [Int]) -> (any Kernel)? {
+        guard operand == 0 || operand == 1, permutations[operand] == nil, perm.count >= 2,
+            perm.sorted() == Array(0..<perm.count), operand == 0 || packedB == nil
+        else { return nil }
+        var copy = self
+        copy.permutations[operand] = perm
+        return copy
+    }
+
     func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {
         guard let residual else { return try product(inputs, context) }
         guard inputs.count == 3, let addend = inputs[2] else { throw attributes.input("fused residual Add lost its operand") }
@@ -91,15 +103,19 @@ struct MatMulKernel: ConstantSpecializable, EpilogueFusable {
             throw attributes.input("MatMul runs on float tensors, got \(a.dataType) and \(b.dataType)")
         }
         guard a.rank >= 1, b.rank >= 1 else { throw attributes.input("MatMul operands must have rank 1 or more") }
-        let aShape = a.rank == 1 ? [1, a.shape[0]] : a.shape
-        let bShape = b.rank == 1 ? [b.shape[0], 1] : b.shape
+        let aLayout = try operandLayout(a, permutations[0]), bLayout = try operandLayout(b, permutations[1])
+        // A 1-D A is one row ([1, K]); a 1-D B one column ([K, 1]).
+        let aShape = a.rank == 1 ? [1, a.shape[0]] : aLayout.shape
+        let aStrides = a.rank == 1 ? [a.shape[0], 1] : aLayout.strides
+        let bShape = b.rank == 1 ? [b.shape[0], 1] : bLayout.shape
+        let bStrides = b.rank == 1 ? [1, 1] : bLayout.strides
         let (m, k) = (aShape[aShape.count - 2], aShape[aShape.count - 1])
         let (kb, n) = (bShape[bShape.count - 2], bShape[bShape.count - 1])
         guard k == kb else {
-            throw attributes.input("MatMul inner dimensions differ: \(a.shape) x \(b.shape)")
+            throw attributes.input("MatMul inner dimensions differ: \(aLayout.shape) x \(bLayout.shape)")
         }
         guard let batch = broadcastShapes(Array(aShape.dropLast(2)), Array(bShape.dropLast(2))) else {
-            throw attributes.input("MatMul batch dimensions do not broadcast: \(a.shape) x \(b.shape)")
+            throw attributes.input("MatMul batch dimensions do not broadcast: \(aLayout.shape) x \(bLayout.shape)")
         }
         var outShape = batch + [m, n]
         if a.rank == 1 { outShape.remove(at: outShape.count - 2) }
@@ -109,22 +125,32 @@ struct MatMulKernel: ConstantSpecializable, EpilogueFusable {
         let pa = a.pointer(Float.self), py = y.pointer(Float.self)
         var epilogue = self.epilogue
         epilogue.accumulate = prefill(outShape, py)
-        if let packedB, b.rank <= 2 {
+        if let packedB, b.rank <= 2, permutations[0] == nil {
             // Every row of every batch entry times the same matrix: one tall product.
             SGEMM.product(m: batchCount * m, n: n, k: k, a: .matrix(pa, rowStride: k, columnStride: 1),
                           b: .packed(packedB.pointer), c: py, ldc: n, alpha: alpha, epilogue: epilogue, context: context)
             return [y]
         }
         let pb = b.pointer(Float.self)
-        let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
-        let aOffsets = batchOffsets(aBatch, in: batch, matrixSize: m * k)
-        let bOffsets = batchOffsets(bBatch, in: batch, matrixSize: k * n)
+        let aOffsets = batchOffsets(Array(aShape.dropLast(2)), strides: Array(aStrides.dropLast(2)), in: batch)
+        let bOffsets = batchOffsets(Array(bShape.dropLast(2)), strides: Array(bStrides.dropLast(2)), in: batch)
         SGEMM.batchedProduct(
             count: batchCount, m: m, n: n, k: k,
-            a: { UnsafePointer(pa + aOffsets[$0]) }, aRowStride: k, aColumnStride: 1,
-            b: { UnsafePointer(pb + bOffsets[$0]) }, bRowStride: n, bColumnStride: 1,
+            a: { UnsafePointer(pa + aOffsets[$0]) }, aRowStride: aStrides[aStrides.count - 2], aColumnStride: aStrides[aStrides.count - 1],
+            b: { UnsafePointer(pb + bOffsets[$0]) }, bRowStride: bStrides[bStrides.count - 2], bColumnStride: bStrides[bStrides.count - 1],
             c: { py + $0 * m * n }, alpha: alpha, epilogue: epilogue, context: context)
         return [y]
+    }
+
+    /// The operand's shape and element strides as the product reads it: the tensor's own, or
+    /// permuted by a folded Transpose.
+    private func operandLayout(_ tensor: Tensor, _ permutation: [Int]?) throws(EngineError) -> (shape: [Int], strides: [Int]) {
+        let strides = contiguousStrides(tensor.shape)
+        guard let permutation else { return (tensor.shape, strides) }
+        guard permutation.count == tensor.rank else {
+            throw attributes.input("the folded Transpose's perm \(permutation) does not fit an operand of shape \(tensor.shape)")
+        }
+        return (permutation.map { tensor.shape[$0] }, permutation.map { strides[$0] })
     }
 }
 
@@ -141,22 +167,18 @@ func broadcastShapes(_ a: [Int], _ b: [Int]) -> [Int]? {
     return result
 }
 
-/// Element offset of each broadcast batch entry's matrix within an operand whose batch shape
-/// is `own` (broadcast against `full`).
-func batchOffsets(_ own: [Int], in full: [Int], matrixSize: Int) -> [Int] {
+/// Element offset of each broadcast batch entry's matrix within an operand whose batch dims
+/// are `own`, `strides` elements apart (broadcast against `full`: a dim of 1 repeats).
+func batchOffsets(_ own: [Int], strides: [Int], in full: [Int]) -> [Int] {
     let count = full.reduce(1, *)
-    let padded = [Int](repeating: 1, count: full.count - own.count) + own
-    var strides = [Int](repeating: 0, count: full.count)
-    var step = matrixSize
-    for axis in stride(from: full.count - 1, through: 0, by: -1) {
-        strides[axis] = padded[axis] == 1 ? 0 : step
-        step *= padded[axis]
-    }
+    let padding = full.count - own.count
+    var steps = [Int](repeating: 0, count: full.count)
+    for axis in own.indices where own[axis] != 1 { steps[padding + axis] = strides[axis] }
     var offsets = [Int](repeating: 0, count: count)
     var index = [Int](repeating: 0, count: full.count)
     for entry in 0..<count {
         var offset = 0
-        for axis in 0..<full.count { offset += index[axis] * strides[axis] }
+        for axis in 0..<full.count { offset += index[axis] * steps[axis] }
         offsets[entry] = offset
         var axis = full.count - 1
         while axis >= 0 {

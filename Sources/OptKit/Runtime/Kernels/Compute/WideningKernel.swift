@@ -4,7 +4,7 @@
 /// this CPU has no float16 arithmetic worth using, so computing in float32 on float16 storage is
 /// both the fast and the accurate choice (one rounding per op output, as float16 storage
 /// requires). Constant weights are widened once, at prepare time, and then packed as usual.
-struct WideningKernel: ConstantSpecializable, EpilogueFusable {
+struct WideningKernel: ConstantSpecializable, EpilogueFusable, OperandTransposing {
     let inner: any Kernel
     let node: String
     /// Element types widened to float32 (float16 always; uint8/int8 for MaxPool, whose maximum
@@ -39,6 +39,14 @@ struct WideningKernel: ConstantSpecializable, EpilogueFusable {
     func fusing(_ epilogue: FusedEpilogue) -> (any Kernel)? {
         guard let fusable = inner as? any EpilogueFusable, let fused = fusable.fusing(epilogue) else { return nil }
         return WideningKernel(inner: fused, node: node, widened: widened, constantType: constantType)
+    }
+
+    /// Widening is element-wise, so it commutes with reading an operand permuted.
+    func readingTransposed(operand: Int, perm: [Int]) -> (any Kernel)? {
+        guard let transposing = inner as? any OperandTransposing, let permuted = transposing.readingTransposed(operand: operand, perm: perm) else {
+            return nil
+        }
+        return WideningKernel(inner: permuted, node: node, widened: widened, constantType: constantType)
     }
 
     func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {
