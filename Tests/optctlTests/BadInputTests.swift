@@ -50,11 +50,11 @@ import Testing
         let directory = try TemporaryDirectory()
         try prepare(directory)
         let optctl = Optctl(home: directory.url.appendingPathComponent("home"))
-        try optctl.run(["stats"])  // create the store
+        try await optctl.run(["stats"])  // create the store
         let before = try await storeSnapshot(home: optctl.home)
         let arguments = test.arguments.map { $0.hasPrefix("@") ? directory.path(String($0.dropFirst())) : $0 }
 
-        let result = try optctl.run(arguments)
+        let result = try await optctl.run(arguments)
         #expect(result.status == test.status)
         let firstLine = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
         #expect(firstLine.hasPrefix("optctl: error: "))
@@ -62,13 +62,13 @@ import Testing
         #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Stack dump"))
         #expect(try await storeSnapshot(home: optctl.home) == before)
 
-        let json = try optctl.run(arguments + ["--json"])
+        let json = try await optctl.run(arguments + ["--json"])
         #expect(json.status == test.status)
         let error = try json.json()
         #expect(error["error"]?.stringValue?.isEmpty == false && error["request_id"] != nil && error["timestamp"] != nil)
     }
 
-    @Test func aCorruptDatabaseIsReportedAndLeftByteForByte() throws {
+    @Test func aCorruptDatabaseIsReportedAndLeftByteForByte() async throws {
         let directory = try TemporaryDirectory()
         let home = directory.url.appendingPathComponent("home")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
@@ -77,14 +77,14 @@ import Testing
         bytes.append(Data(repeating: 0xAB, count: 4096))  // right magic, garbage pages
         try bytes.write(to: URL(fileURLWithPath: databasePath))
 
-        let result = try Optctl(home: home).run(["stats"])
+        let result = try await Optctl(home: home).run(["stats"])
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("optctl: error: "))
         #expect(result.stderr.contains(databasePath))
         #expect(try Data(contentsOf: URL(fileURLWithPath: databasePath)) == bytes)
     }
 
-    @Test func aNonSQLiteDatabaseFileIsRefusedUntouched() throws {
+    @Test func aNonSQLiteDatabaseFileIsRefusedUntouched() async throws {
         let directory = try TemporaryDirectory()
         let home = directory.url.appendingPathComponent("home")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
@@ -92,26 +92,26 @@ import Testing
         let bytes = Data("these are my notes, not a database\n".utf8)
         try bytes.write(to: URL(fileURLWithPath: databasePath))
 
-        let result = try Optctl(home: home).run(["sessions", "list"])
+        let result = try await Optctl(home: home).run(["sessions", "list"])
         #expect(result.status == 1)
         #expect(result.stderr == "optctl: error: \(databasePath) is not an optctl database (not an SQLite file); move it away or choose another --home\n")
         #expect(try Data(contentsOf: URL(fileURLWithPath: databasePath)) == bytes)
         #expect(!FileManager.default.fileExists(atPath: databasePath + "-wal"))
     }
 
-    @Test func aHomeThatIsARegularFileIsRefused() throws {
+    @Test func aHomeThatIsARegularFileIsRefused() async throws {
         let directory = try TemporaryDirectory()
         let home = try directory.write("not a folder", to: "home")
-        let result = try Optctl(home: URL(fileURLWithPath: home)).run(["stats", "--json"])
+        let result = try await Optctl(home: URL(fileURLWithPath: home)).run(["stats", "--json"])
         #expect(result.status == 1)
         #expect(result.stderr == "optctl: error: home \(home) is a file, expected a folder (set --home or OPTCTL_HOME)\n")
         #expect(try String(contentsOfFile: home, encoding: .utf8) == "not a folder")
         #expect(try result.json()["error"] == .string("internal_error"))
     }
 
-    @Test func argumentParserUsageErrorsExitSixtyFour() throws {
+    @Test func argumentParserUsageErrorsExitSixtyFour() async throws {
         let directory = try TemporaryDirectory()
-        let result = try Optctl(home: directory.url).run(["sessions", "list", "--bogus"])
+        let result = try await Optctl(home: directory.url).run(["sessions", "list", "--bogus"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("Unknown option '--bogus'"))
     }

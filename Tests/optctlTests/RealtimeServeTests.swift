@@ -13,14 +13,14 @@ import Testing
         let directory = try TemporaryDirectory()
         let home = directory.url.appendingPathComponent("home")
         let optctl = Optctl(home: home)
-        #expect(try optctl.run(["users", "add", "ada", "--role", "admin", "--password-stdin"], input: "long enough password\n").status == 0)
-        #expect(try optctl.run(["users", "add", "eve", "--role", "engineer", "--password-stdin"], input: "another password!\n").status == 0)
+        #expect(try await optctl.run(["users", "add", "ada", "--role", "admin", "--password-stdin"], input: "long enough password\n").status == 0)
+        #expect(try await optctl.run(["users", "add", "eve", "--role", "engineer", "--password-stdin"], input: "another password!\n").status == 0)
 
         let server = try ServeProcess(home: home, environment: ["OPTCTL_JWT_SECRET": String(repeating: "s", count: 40)])
         let token = try await server.signIn("ada", password: "long enough password")
         // A removed user's token is still signed and unexpired: the channel refuses it anyway.
         let removedToken = try await server.signIn("eve", password: "another password!")
-        #expect(try optctl.run(["users", "remove", "eve"]).status == 0)
+        #expect(try await optctl.run(["users", "remove", "eve"]).status == 0)
 
         let script = PythonEnvironment.repositoryRoot.appendingPathComponent("Tests/socketio-interop/event_recorder.py")
         let client = try LineProcess(python, [script.path, "http://127.0.0.1:\(server.port)", token, removedToken])
@@ -51,7 +51,7 @@ import Testing
         let output = directory.url.appendingPathComponent("policy.opt.onnx").path
         var runner = optctl
         runner.user = "ada"
-        let run = try runner.run([
+        let run = try await runner.run([
             "run", PythonEnvironment.repositoryRoot.appendingPathComponent("Examples/mlp_policy.onnx").path,
             "--techniques", "simplify", "--runs", "3000", "--warmup", "10", "--out", output, "--json",
         ])
@@ -112,7 +112,7 @@ extension RealtimeServeTests {
         let directory = try TemporaryDirectory()
         let home = directory.url.appendingPathComponent("home")
         let optctl = Optctl(home: home)
-        #expect(try optctl.run(["users", "add", "ada", "--role", "admin", "--password-stdin"], input: "long enough password\n").status == 0)
+        #expect(try await optctl.run(["users", "add", "ada", "--role", "admin", "--password-stdin"], input: "long enough password\n").status == 0)
         let server = try ServeProcess(home: home, environment: ["OPTCTL_JWT_SECRET": String(repeating: "s", count: 40)])
         let token = try await server.signIn("ada", password: "long enough password")
 

@@ -13,9 +13,9 @@ import Testing
         return (directory, Optctl(home: directory.url.appendingPathComponent("home")), model)
     }
 
-    @Test func jsonPrintsOneEventPerLineAndTheSessionLast() throws {
+    @Test func jsonPrintsOneEventPerLineAndTheSessionLast() async throws {
         let (directory, optctl, model) = try workspace()
-        let result = try optctl.run(["run", model, "--techniques", "simplify", "--runs", "5", "--json"])
+        let result = try await optctl.run(["run", model, "--techniques", "simplify", "--runs", "5", "--json"])
 
         #expect(result.status == 0)
         let lines = try result.stdout.split(separator: "\n").map { try JSONParser.parse(String($0)) }
@@ -29,11 +29,11 @@ import Testing
         #expect(lines.dropLast().last?["data"]?["results"]?["output_model_path"]?.stringValue == directory.path("mlp_policy.opt.onnx"))
         // The session is in the store, with its results, for `sessions show`.
         let id = try #require(session["data"]?["session_id"]?.stringValue)
-        let shown = try optctl.run(["sessions", "show", id])
+        let shown = try await optctl.run(["sessions", "show", id])
         #expect(shown.status == 0 && shown.stdout.contains("Provenance") && shown.stdout.contains("mlp_policy.opt.onnx"))
     }
 
-    @Test func missedCriteriaExitWith5AndKeepTheModel() throws {
+    @Test func missedCriteriaExitWith5AndKeepTheModel() async throws {
         let (directory, optctl, model) = try workspace()
         let criteria = try directory.write("""
             {"name": "tight", "description": "", "target_deployment": "robot", "enabled_techniques": ["simplify"],
@@ -41,7 +41,7 @@ import Testing
              "max_inference_time_ms": 1000, "constraints": {"max_model_size_mb": 0.001}}
             """, to: "criteria.json")
 
-        let result = try optctl.run(["run", model, "--techniques", "simplify", "--runs", "5", "--criteria", criteria])
+        let result = try await optctl.run(["run", model, "--techniques", "simplify", "--runs", "5", "--criteria", criteria])
 
         #expect(result.status == 5)
         #expect(result.stderr.contains("criteria not met: constraints.max_model_size_mb"))
@@ -49,17 +49,17 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory.path("mlp_policy.opt.onnx")))
     }
 
-    @Test func badRequestsExitWithTheDocumentedCodes() throws {
+    @Test func badRequestsExitWithTheDocumentedCodes() async throws {
         let (directory, optctl, model) = try workspace()
-        #expect(try optctl.run(["run", directory.path("missing.onnx")]).status == 4)
-        let unknown = try optctl.run(["run", model, "--techniques", "prune-everything"])
+        #expect(try await optctl.run(["run", directory.path("missing.onnx")]).status == 4)
+        let unknown = try await optctl.run(["run", model, "--techniques", "prune-everything"])
         #expect(unknown.status == 64 && unknown.stderr.contains("prune-everything"))
-        let mismatched = try optctl.run([
+        let mismatched = try await optctl.run([
             "run", model, "--techniques", "quantize-int8",
             "--calibration", Self.examples.appendingPathComponent("cnn_encoder/calibration").path,
         ])
         #expect(mismatched.status == 65 && mismatched.stderr.contains("calibration sample"))
-        let list = try optctl.run(["sessions", "list", "--status", "failed", "--json"]).json()
+        let list = try await optctl.run(["sessions", "list", "--status", "failed", "--json"]).json()
         #expect(list["total"] == .number(1))  // the mismatched run is recorded; usage errors are not
     }
 
@@ -88,19 +88,19 @@ import Testing
 
         // Until its lease expires the session stays running (contracts.md); then the next
         // optctl command, whichever it is, marks it interrupted.
-        let early = try optctl.run(["sessions", "list", "--json"]).json()
+        let early = try await optctl.run(["sessions", "list", "--json"]).json()
         #expect(early["sessions"]?.arrayValue?.first?["status"]?.stringValue == "running")
         try await Task.sleep(for: .seconds(LeaseHolder.duration + 1))
-        let shown = try optctl.run(["sessions", "list", "--json"]).json()
+        let shown = try await optctl.run(["sessions", "list", "--json"]).json()
         let row = try #require(shown["sessions"]?.arrayValue?.first)
         #expect(row["status"]?.stringValue == "failed")
         #expect(row["error_type"]?.stringValue == "interrupted")
     }
 
-    @Test func techniquesListsEveryPassWithItsParameters() throws {
+    @Test func techniquesListsEveryPassWithItsParameters() async throws {
         let (directory, optctl, _) = try workspace()
         defer { withExtendedLifetime(directory) {} }
-        let json = try optctl.run(["techniques", "--json"]).json()
+        let json = try await optctl.run(["techniques", "--json"]).json()
         let ids = json.arrayValue?.compactMap { $0["id"]?.stringValue }
         #expect(ids == ["simplify", "fp16", "quantize-int8-dynamic", "quantize-int8"])
         let static8 = json.arrayValue?.first { $0["id"]?.stringValue == "quantize-int8" }

@@ -23,10 +23,10 @@ import Testing
         let directory = try TemporaryDirectory()
         let home = directory.url.appendingPathComponent("home")
         let optctl = Optctl(home: home)
-        let added = try optctl.run(["users", "add", "ada", "--role", "admin", "--password-stdin"], input: "long enough password\n")
+        let added = try await optctl.run(["users", "add", "ada", "--role", "admin", "--password-stdin"], input: "long enough password\n")
         #expect(added.status == 0, "\(added.stderr)")
-        #expect(try optctl.run(["users", "add", "eve", "--role", "engineer"], input: "another password!\n").status == 0)
-        let listed = try optctl.run(["users", "list", "--json"]).json()
+        #expect(try await optctl.run(["users", "add", "eve", "--role", "engineer"], input: "another password!\n").status == 0)
+        let listed = try await optctl.run(["users", "list", "--json"]).json()
         guard case .array(let users)? = listed["users"] else {
             Issue.record("no users listed")
             return
@@ -45,7 +45,7 @@ import Testing
 
         // Stats: the same document as `optctl stats --json`.
         var served = try await server.request("GET", "/dashboard/stats", token: token).json()
-        var printed = try optctl.run(["stats", "--json"]).json()
+        var printed = try await optctl.run(["stats", "--json"]).json()
         if case .object(var a) = served, case .object(var b) = printed {
             a["last_updated"] = nil
             b["last_updated"] = nil
@@ -87,12 +87,12 @@ import Testing
         let directory = try TemporaryDirectory()
         let home = directory.url.appendingPathComponent("home")
         let optctl = Optctl(home: home, user: "ada")
-        #expect(try optctl.run(["users", "add", "ada", "--role", "admin", "--password-stdin"], input: "long enough password\n").status == 0)
+        #expect(try await optctl.run(["users", "add", "ada", "--role", "admin", "--password-stdin"], input: "long enough password\n").status == 0)
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../Examples/mlp_policy.onnx").standardized
         let model = directory.url.appendingPathComponent("mlp_policy.onnx")
         try FileManager.default.copyItem(at: example, to: model)
-        let added = try optctl.run(["models", "add", model.path, "--json"])
+        let added = try await optctl.run(["models", "add", model.path, "--json"])
         let modelID = try #require(try added.json()["model_id"]?.stringValue, "\(added.stdout) \(added.stderr)")
 
         let server = try ServeProcess(home: home, environment: ["OPTCTL_JWT_SECRET": String(repeating: "s", count: 40)])
@@ -102,7 +102,7 @@ import Testing
         #expect(posted.status == 202)
         let postedID = try #require(try posted.json()["session_id"]?.stringValue)
 
-        let cli = try optctl.run([
+        let cli = try await optctl.run([
             "run", model.path, "--techniques", "simplify", "--runs", "5", "--warmup", "1",
             "--out", directory.path("cli.onnx"), "--json",
         ])
@@ -125,10 +125,10 @@ import Testing
         #expect(server.stop() == 0)
     }
 
-    @Test func badSettingsStopTheServerBeforeItStartsNamingEveryProblem() throws {
+    @Test func badSettingsStopTheServerBeforeItStartsNamingEveryProblem() async throws {
         let directory = try TemporaryDirectory()
         let optctl = Optctl(home: directory.url.appendingPathComponent("home"))
-        let result = try optctl.run(
+        let result = try await optctl.run(
             ["serve", "--profile", "prod"], environment: ["OPTCTL_CORS_ORIGINS": "*", "OPTCTL_PORT": "eighty"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("OPTCTL_CORS_ORIGINS"))
@@ -136,19 +136,19 @@ import Testing
         #expect(result.stderr.contains("OPTCTL_PORT"))
     }
 
-    @Test func usersAreManagedFromTheCLI() throws {
+    @Test func usersAreManagedFromTheCLI() async throws {
         let directory = try TemporaryDirectory()
         let optctl = Optctl(home: directory.url.appendingPathComponent("home"))
-        #expect(try optctl.run(["users", "list"]).stdout.contains("No users"))
-        let short = try optctl.run(["users", "add", "bob", "--role", "viewer"], input: "short\n")
+        #expect(try await optctl.run(["users", "list"]).stdout.contains("No users"))
+        let short = try await optctl.run(["users", "add", "bob", "--role", "viewer"], input: "short\n")
         #expect(short.status == 64)
         #expect(short.stderr.contains("at least 8"))
-        let badRole = try optctl.run(["users", "add", "bob", "--role", "root"], input: "long enough pw\n")
+        let badRole = try await optctl.run(["users", "add", "bob", "--role", "root"], input: "long enough pw\n")
         #expect(badRole.status == 64)
-        #expect(try optctl.run(["users", "add", "bob", "--role", "viewer"], input: "long enough pw\n").status == 0)
-        let twice = try optctl.run(["users", "add", "bob", "--role", "admin"], input: "long enough pw\n")
+        #expect(try await optctl.run(["users", "add", "bob", "--role", "viewer"], input: "long enough pw\n").status == 0)
+        let twice = try await optctl.run(["users", "add", "bob", "--role", "admin"], input: "long enough pw\n")
         #expect(twice.status == 3)
-        #expect(try optctl.run(["users", "remove", "bob"]).status == 0)
-        #expect(try optctl.run(["users", "remove", "bob"]).status == 4)
+        #expect(try await optctl.run(["users", "remove", "bob"]).status == 0)
+        #expect(try await optctl.run(["users", "remove", "bob"]).status == 4)
     }
 }

@@ -29,7 +29,7 @@ import Testing
     @Test func statsJSONHasTheSeedFields() async throws {
         let (directory, optctl, _) = try await seededHome()
         _ = directory
-        let result = try optctl.run(["stats", "--json"])
+        let result = try await optctl.run(["stats", "--json"])
         #expect(result.status == 0 && result.stderr.isEmpty)
         let json = try result.json()
         #expect(json["total_sessions"] == .number(3))
@@ -44,7 +44,7 @@ import Testing
     @Test func statsForPeopleIsAnAlignedList() async throws {
         let (directory, optctl, _) = try await seededHome()
         _ = directory
-        let result = try optctl.run(["stats"])
+        let result = try await optctl.run(["stats"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("Average size reduction      72.5%"))
         #expect(!result.stdout.contains("\u{1B}["))  // NO_COLOR
@@ -53,7 +53,7 @@ import Testing
     @Test func listFiltersByStatusAndPages() async throws {
         let (directory, optctl, sessions) = try await seededHome()
         _ = directory
-        let completed = try optctl.run(["sessions", "list", "--status", "completed", "--json"]).json()
+        let completed = try await optctl.run(["sessions", "list", "--status", "completed", "--json"]).json()
         #expect(completed["total"] == .number(1))
         guard case .array(let rows)? = completed["sessions"], let row = rows.first else {
             Issue.record("no sessions array"); return
@@ -62,15 +62,15 @@ import Testing
         #expect(row["size_reduction_percent"] == .number(72.5))
         #expect(row["completed_at"] != .null)
 
-        let page = try optctl.run(["sessions", "list", "--limit", "1", "--skip", "1", "--json"]).json()
+        let page = try await optctl.run(["sessions", "list", "--limit", "1", "--skip", "1", "--json"]).json()
         #expect(page["total"] == .number(3) && page["skip"] == .number(1) && page["limit"] == .number(1))
         guard case .array(let pageRows)? = page["sessions"] else { Issue.record("no sessions"); return }
         #expect(pageRows.map { $0["session_id"]?.stringValue } == [sessions[1].id])
 
-        let quiet = try optctl.run(["sessions", "list", "--quiet"])
+        let quiet = try await optctl.run(["sessions", "list", "--quiet"])
         #expect(quiet.stdout.split(separator: "\n").map(String.init) == sessions.reversed().map(\.id))
 
-        let table = try optctl.run(["sessions", "list"])
+        let table = try await optctl.run(["sessions", "list"])
         #expect(table.stdout.hasPrefix("SESSION"))
         #expect(table.stdout.contains("policy-2") && table.stdout.contains("1-3 of 3"))
     }
@@ -78,17 +78,17 @@ import Testing
     @Test func showPrintsOneSessionWithItsResults() async throws {
         let (directory, optctl, sessions) = try await seededHome()
         _ = directory
-        let json = try optctl.run(["sessions", "show", sessions[0].id, "--json"]).json()
+        let json = try await optctl.run(["sessions", "show", sessions[0].id, "--json"]).json()
         #expect(json["results"]?["note"] == .string("seeded"))
         #expect(json["owner"] == .string("ana"))
-        let human = try optctl.run(["sessions", "show", sessions[1].id])
+        let human = try await optctl.run(["sessions", "show", sessions[1].id])
         #expect(human.stdout.contains("unsupported_op") && human.stdout.contains("cannot run op Foo"))
     }
 
     @Test func unknownSessionExitsFour() async throws {
         let (directory, optctl, _) = try await seededHome()
         _ = directory
-        let result = try optctl.run(["sessions", "show", "nope", "--json"])
+        let result = try await optctl.run(["sessions", "show", "nope", "--json"])
         #expect(result.status == 4)
         #expect(result.stderr == "optctl: error: no session with id 'nope'\n")
         #expect(try result.json()["error"] == .string("not_found"))
@@ -104,17 +104,17 @@ import Testing
         return try Optctl.execute(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"], environment: environment).stdout
     }
 
-    @Test func colourOnATerminalOnlyAndNeverWithNoColor() throws {
+    @Test func colourOnATerminalOnlyAndNeverWithNoColor() async throws {
         let directory = try TemporaryDirectory()
         let home = directory.url.appendingPathComponent("home")
         let onTerminal = try runOnTerminal("models list", home: home, noColor: false)
         #expect(onTerminal.contains("No models registered"))
         try writeTinyModel(to: directory.path("p.onnx"))
-        try Optctl(home: home).run(["models", "add", directory.path("p.onnx")])
+        try await Optctl(home: home).run(["models", "add", directory.path("p.onnx")])
 
         #expect(try runOnTerminal("models list", home: home, noColor: false).contains("\u{1B}[1m"))
         #expect(!(try runOnTerminal("models list", home: home, noColor: true).contains("\u{1B}[")))
-        let piped = try Optctl(home: home).run(["models", "list"], environment: ["NO_COLOR": ""]).stdout
+        let piped = try await Optctl(home: home).run(["models", "list"], environment: ["NO_COLOR": ""]).stdout
         #expect(!piped.contains("\u{1B}[") && piped.hasPrefix("MODEL"))
     }
 }

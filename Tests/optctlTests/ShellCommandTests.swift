@@ -3,7 +3,7 @@ import OptKit
 import Testing
 
 @Suite struct ShellCommandTests {
-    @Test func runsCommandsKeepsHistoryAndSurvivesErrors() throws {
+    @Test func runsCommandsKeepsHistoryAndSurvivesErrors() async throws {
         let directory = try TemporaryDirectory()
         let optctl = Optctl(home: directory.url.appendingPathComponent("home"))
         let input = """
@@ -14,7 +14,7 @@ import Testing
             exit
 
             """
-        let result = try optctl.run(["shell"], input: input)
+        let result = try await optctl.run(["shell"], input: input)
         #expect(result.status == 0)
         #expect(result.stdout.contains("\"total_sessions\": 0"))
         #expect(result.stdout.contains("\"hardware_target\": \"cpu\""))
@@ -24,16 +24,16 @@ import Testing
         #expect(history.contains("stats --json") && history.contains("sessions list --limit 500"))
     }
 
-    @Test func endOfInputLeavesTheShell() throws {
+    @Test func endOfInputLeavesTheShell() async throws {
         let directory = try TemporaryDirectory()
-        let result = try Optctl(home: directory.url.appendingPathComponent("home")).run(["shell"], input: "stats\n")
+        let result = try await Optctl(home: directory.url.appendingPathComponent("home")).run(["shell"], input: "stats\n")
         #expect(result.status == 0)
         #expect(result.stdout.contains("Sessions"))
     }
 
     /// Tab completion needs a terminal: `script` gives readline a pseudo-terminal. "sess<TAB>"
     /// must become "sessions " and "--st<TAB>" "--status ", so the line runs as typed.
-    @Test func tabCompletesSubcommandsAndOptions() throws {
+    @Test func tabCompletesSubcommandsAndOptions() async throws {
         let directory = try TemporaryDirectory()
         let home = directory.url.appendingPathComponent("home")
         let command = "\(Optctl.binary.path) shell --home \(home.path)"

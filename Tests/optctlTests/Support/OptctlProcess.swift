@@ -35,6 +35,23 @@ struct Optctl {
             environment: ["OPTCTL_USER": user, "NO_COLOR": "1"].merging(environment) { $1 })
     }
 
+    /// The same from an async test: the child is waited for on a thread of its own. A test
+    /// blocked in `waitUntilExit` holds one of the cooperative pool's threads (two on a
+    /// 2-core machine), and the in-process servers of other tests running in parallel then
+    /// stop answering; under load that failed their timeouts.
+    @discardableResult
+    func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws -> Result {
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                do {
+                    continuation.resume(returning: try self.run(arguments, input: input, environment: environment) as Result)
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
     /// Starts `optctl ARGS --home HOME` without waiting, its output discarded (signal and
     /// crash tests watch the store instead).
     func start(_ arguments: [String]) throws -> Process {
