@@ -238,7 +238,7 @@ public final class EngineSession: Sendable {
             case .message(let message):
                 guard let handler = state.withLock({ $0.isOpen ? $0.handler : nil }) else { return false }
                 do {
-                    try await handler.received(message)
+                    try await Self.deliver(message, to: handler)
                 } catch {
                     close(.protocolError("\(error)"))
                     return false
@@ -261,6 +261,20 @@ public final class EngineSession: Sendable {
             }
         }
         return isOpen
+    }
+
+    /// Runs the handler for one message in a task of its own, and waits for it (messages stay
+    /// in order). A task keeps every stack slab it once needed until it ends, so the deepest
+    /// work of a connection (a token check on connect, a database read on subscribe) would
+    /// otherwise stay allocated for as long as the connection is open; here it is freed when
+    /// the message has been handled. Cancelling the reader cancels the handler.
+    private static func deliver(_ message: EngineMessage, to handler: any EngineSessionHandler) async throws {
+        let task = Task { try await handler.received(message) }
+        try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
+        }
     }
 
     // MARK: - Heartbeat and deadlines
