@@ -8,6 +8,7 @@
 //   socketio-bench-server [--port PORT] [--home DIR]
 //   POST /bench/emit?rate=EVENTS_PER_SECOND&seconds=DURATION   starts emitting
 //   GET  /bench/session                                         the session id to subscribe to
+//   GET  /bench/stats                                           how long each publish took
 //
 // Not part of optctl.
 import Foundation
@@ -16,6 +17,7 @@ import HummingbirdWebSocket
 import Logging
 import OptKit
 import OptServe
+import Synchronization
 
 var port = 3001
 var home = FileManager.default.temporaryDirectory.appendingPathComponent("socketio-bench-\(ProcessInfo.processInfo.processIdentifier)")
@@ -50,8 +52,14 @@ let channel = RealtimeChannel(
     events: StoreEventSource(log: SQLiteEventLog(database: platform.database), changes: try SQLiteChangeDetector(path: databasePath)),
     logger: logger)
 
+/// Milliseconds each `publish` took in the last emitting run: the server's own share of the
+/// fan-out (encode once, queue for every recipient), before the event loops write the frames.
+let publishTimes = Mutex<[Double]>([])
+
 /// Publishes progress events for the bench session at `rate` per second for `seconds`.
 func emit(rate: Double, seconds: Double) async {
+    var times: [Double] = []
+    defer { publishTimes.withLock { $0 = times } }
     let interval = Duration.nanoseconds(Int64(1e9 / max(rate, 0.001)))
     let count = Int(rate * seconds)
     let clock = ContinuousClock()
@@ -61,7 +69,10 @@ func emit(rate: Double, seconds: Double) async {
         let now = Timestamp.now()
         let change = SessionChange.progress(percentage: Double(index % 100), step: "bench \(index)", estimatedCompletion: nil)
         if case let (_, event?)? = try? running.applying(change, at: now) {
+            let start = clock.now
             await channel.publish(event)
+            let elapsed = (clock.now - start).components
+            times.append(Double(elapsed.seconds) * 1e3 + Double(elapsed.attoseconds) / 1e15)
         }
         try? await Task.sleep(until: next, clock: clock)
     }
@@ -70,6 +81,13 @@ func emit(rate: Double, seconds: Double) async {
 let router = Router()
 channel.addRoutes(to: router)
 router.get("/bench/session") { _, _ in running.id }
+router.get("/bench/stats") { _, _ -> String in
+    let times = publishTimes.withLock { $0 }.sorted()
+    func percentile(_ fraction: Double) -> Double {
+        times.isEmpty ? 0 : times[min(times.count - 1, Int((fraction * Double(times.count - 1)).rounded()))]
+    }
+    return "{\"publishes\":\(times.count),\"publish_p50_ms\":\(percentile(0.5)),\"publish_p99_ms\":\(percentile(0.99)),\"publish_max_ms\":\(times.last ?? 0)}"
+}
 router.post("/bench/emit") { request, _ -> String in
     let rate = request.uri.queryParameters["rate"].flatMap { Double(String($0)) } ?? 10
     let seconds = request.uri.queryParameters["seconds"].flatMap { Double(String($0)) } ?? 10

@@ -82,7 +82,7 @@ enum PollingPayload {
     /// Joins encoded frames into one polling body.
     static func encode(_ frames: some Collection<EngineFrame>) -> ByteBuffer {
         var buffer = ByteBuffer()
-        buffer.reserveCapacity(frames.reduce(0) { $0 + $1.bytes.readableBytes + 1 })
+        buffer.reserveCapacity(frames.reduce(0) { $0 + $1.payloadLength + 1 })
         var first = true
         for frame in frames {
             if !first { buffer.writeInteger(EnginePacket.separator) }
@@ -100,22 +100,55 @@ enum PollingPayload {
 
 /// A packet encoded once for sending, shared by every recipient of a broadcast.
 ///
-/// `bytes` is the WebSocket frame payload: the packet's text form for text packets, the raw
-/// bytes for a binary message. A polling body takes the text form as is and base64-encodes
-/// binary frames.
+/// The frame is kept as the bytes of a complete WebSocket frame (an unmasked final frame:
+/// header, then payload), so a broadcast hands the very same buffer to every WebSocket client
+/// and nothing is encoded per recipient. `bytes` is the payload alone (a view of the same
+/// storage): the packet's text form for text packets, the raw bytes for a binary message. A
+/// polling body takes the text form as is and base64-encodes binary frames.
 public struct EngineFrame: Sendable {
     public let isBinary: Bool
-    public let bytes: ByteBuffer
+    /// The whole WebSocket frame as it goes on the wire.
+    let wire: ByteBuffer
+    /// Bytes of the WebSocket frame header at the start of `wire`.
+    private let headerLength: Int
 
     init(packet: EnginePacket) {
         if case .message(.binary(let data)) = packet {
-            self.isBinary = true
-            self.bytes = data
+            self.init(isBinary: true, payload: data.readableBytesView)
         } else {
-            self.isBinary = false
-            self.bytes = ByteBuffer(string: packet.text ?? "")
+            self.init(isBinary: false, payload: (packet.text ?? "").utf8)
         }
     }
+
+    private init(isBinary: Bool, payload: some Collection<UInt8>) {
+        let length = payload.count
+        let headerLength = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10
+        var wire = ByteBuffer()
+        wire.reserveCapacity(headerLength + length)
+        // FIN and the opcode (text 1, binary 2); server frames are never masked.
+        wire.writeInteger(UInt8(isBinary ? 0x82 : 0x81))
+        if length < 126 {
+            wire.writeInteger(UInt8(length))
+        } else if length <= 0xFFFF {
+            wire.writeInteger(UInt8(126))
+            wire.writeInteger(UInt16(length))
+        } else {
+            wire.writeInteger(UInt8(127))
+            wire.writeInteger(UInt64(length))
+        }
+        wire.writeBytes(payload)
+        self.isBinary = isBinary
+        self.wire = wire
+        self.headerLength = headerLength
+    }
+
+    /// The packet bytes without the WebSocket framing.
+    public var bytes: ByteBuffer {
+        wire.getSlice(at: wire.readerIndex + headerLength, length: payloadLength) ?? ByteBuffer()
+    }
+
+    /// Length of `bytes`, without making the view.
+    var payloadLength: Int { wire.readableBytes - headerLength }
 
     /// A text message: "4" followed by the text.
     public static func message(_ text: String) -> EngineFrame {

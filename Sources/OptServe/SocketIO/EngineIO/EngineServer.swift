@@ -14,6 +14,7 @@ import Synchronization
 /// heartbeat) for as long as the server runs.
 public final class EngineServer: Service, Sendable {
     public let configuration: EngineConfiguration
+    let limits: EngineSession.Limits
     let application: any EngineApplication
     let logger: Logger
     private let sessions = Mutex<[String: EngineSession]>([:])
@@ -27,6 +28,7 @@ public final class EngineServer: Service, Sendable {
         onSessionCountChange: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.configuration = configuration
+        self.limits = EngineSession.Limits(configuration)
         self.application = application
         self.logger = logger
         self.rateLimiter = ConnectionRateLimiter(
@@ -248,7 +250,8 @@ public final class EngineServer: Service, Sendable {
     /// not for this endpoint (so a server can ask several endpoints in turn); `.dontUpgrade`
     /// (the client gets a plain 400) for a bad version or transport, an unknown sid, a full
     /// server or too many attempts. A sid that is already upgraded or upgrading gets a WebSocket
-    /// that is closed at once.
+    /// that is closed at once. Call it from the synchronous `shouldUpgrade` closure, which runs on
+    /// the connection's event loop (the WebSocket writer is installed there).
     public func shouldUpgrade(
         _ head: HTTPRequest, channel: any Channel, logger: Logger
     ) -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>? {
@@ -256,10 +259,10 @@ public final class EngineServer: Service, Sendable {
         guard path == configuration.path || path == configuration.path + "/" else { return nil }
         guard validate(query, transport: "websocket") == nil else { return .dontUpgrade }
         let address = channel.remoteAddress?.ipAddress
-        let link = WebSocketLink(channel: channel, closeTimeout: configuration.closeTimeout)
         let maxPayload = configuration.maxPayload
         if let sid = query["sid"] {
-            guard let session = session(sid) else { return .dontUpgrade }
+            guard let session = session(sid), let link = try? WebSocketLink(channel: channel, closeTimeout: configuration.closeTimeout)
+            else { return .dontUpgrade }
             return .upgrade([:]) { inbound, _, _ in
                 var messages = WebSocketMessageReader(inbound, maxPayload: maxPayload)
                 // A session already upgraded or upgrading: the WebSocket opens and is closed at
@@ -271,7 +274,9 @@ public final class EngineServer: Service, Sendable {
                 await session.runProbe(link, messages: &messages)
             }
         }
-        guard admitNewSession(from: address) == nil else { return .dontUpgrade }
+        guard admitNewSession(from: address) == nil,
+              let link = try? WebSocketLink(channel: channel, closeTimeout: configuration.closeTimeout)
+        else { return .dontUpgrade }
         let handshake = EngineHandshake(query: query, headers: head.headerFields, remoteAddress: address)
         return .upgrade([:]) { inbound, _, _ in
             var messages = WebSocketMessageReader(inbound, maxPayload: maxPayload)

@@ -48,10 +48,33 @@ public final class EngineSession: Sendable {
         self.handshake = handshake
         self.server = server
         let now = ContinuousClock.now
-        self.state = Mutex(State(transport: transport, nextPing: now + server.configuration.pingInterval))
+        self.state = Mutex(State(transport: transport, nextPing: now + server.limits.pingInterval))
     }
 
     var configuration: EngineConfiguration { server.configuration }
+
+    /// The settings a session reads on every send, write and heartbeat tick, apart from the
+    /// configuration's strings: reading them copies no reference, which matters when a
+    /// broadcast reaches thousands of sessions.
+    struct Limits {
+        var clientBufferLimit: Int
+        var writeWindow: Int
+        var maxPacketsPerPoll: Int
+        var pingInterval: Duration
+        var pingTimeout: Duration
+        var upgradeTimeout: Duration
+
+        init(_ configuration: EngineConfiguration) {
+            clientBufferLimit = configuration.clientBufferLimit
+            writeWindow = configuration.writeWindow
+            maxPacketsPerPoll = configuration.maxPacketsPerPoll
+            pingInterval = configuration.pingInterval
+            pingTimeout = configuration.pingTimeout
+            upgradeTimeout = configuration.upgradeTimeout
+        }
+    }
+
+    private var limits: Limits { server.limits }
 
     // MARK: - Sending
 
@@ -59,21 +82,32 @@ public final class EngineSession: Sendable {
     /// kept together). A waiting packet with the same `coalescingKey` is replaced instead.
     /// Never waits: a client that falls more than `clientBufferLimit` bytes behind is closed.
     public func send(_ frames: [EngineFrame], coalescingKey: String? = nil) {
+        if let link = enqueue(frames, coalescingKey: coalescingKey) {
+            scheduleDrain(link)
+        }
+    }
+
+    /// Queues like `send`, answering a held poll or closing an overflowing client at once, but
+    /// leaves the WebSocket write to the caller: returns the link to drain when one must be
+    /// scheduled (a broadcast drains all sessions of an event loop in one task).
+    func enqueue(_ frames: [EngineFrame], coalescingKey: String?) -> WebSocketLink? {
         var overflow = false
         let wake = state.withLock { s -> Wake in
             guard s.isOpen else { return .none }
             s.queue.append(frames, key: coalescingKey)
-            if s.queue.bytes + s.inFlight > configuration.clientBufferLimit {
+            if s.queue.bytes + s.inFlight > limits.clientBufferLimit {
                 overflow = true
                 return .none
             }
-            return Self.wake(&s, configuration)
+            return Self.wake(&s, limits)
         }
         if overflow {
             close(.slowClient)
-        } else {
-            perform(wake)
+            return nil
         }
+        if case .drain(let link) = wake { return link }
+        perform(wake)
+        return nil
     }
 
     /// Queues one text message.
@@ -88,14 +122,14 @@ public final class EngineSession: Sendable {
         case drain(WebSocketLink)
     }
 
-    private static func wake(_ s: inout State, _ configuration: EngineConfiguration) -> Wake {
+    private static func wake(_ s: inout State, _ limits: Limits) -> Wake {
         switch s.transport {
         case .polling:
             guard let held = s.heldPoll, !s.queue.isEmpty else { return .none }
             s.heldPoll = nil
-            return .answerPoll(held, s.queue.removeFirst(upTo: configuration.maxPacketsPerPoll))
+            return .answerPoll(held, s.queue.removeFirst(upTo: limits.maxPacketsPerPoll))
         case .websocket(let link):
-            guard !s.drainScheduled, !s.queue.isEmpty, s.inFlight < configuration.writeWindow else { return .none }
+            guard !s.drainScheduled, !s.queue.isEmpty, s.inFlight < limits.writeWindow else { return .none }
             s.drainScheduled = true
             return .drain(link)
         }
@@ -108,33 +142,37 @@ public final class EngineSession: Sendable {
         case let .answerPoll(continuation, frames):
             continuation.resume(returning: .frames(frames))
         case .drain(let link):
-            let loop = link.channel.eventLoop
-            if loop.inEventLoop {
-                drain(link)
-            } else {
-                loop.execute { self.drain(link) }
-            }
+            scheduleDrain(link)
+        }
+    }
+
+    private func scheduleDrain(_ link: WebSocketLink) {
+        let loop = link.eventLoop
+        if loop.inEventLoop {
+            drain(link)
+        } else {
+            loop.execute { self.drain(link) }
         }
     }
 
     /// Hands waiting packets to the WebSocket, up to the write window. Runs on its event loop.
-    private func drain(_ link: WebSocketLink) {
-        let window = configuration.writeWindow
+    func drain(_ link: WebSocketLink) {
+        let window = limits.writeWindow
         let (frames, bytes) = state.withLock { s -> ([EngineFrame], Int) in
             s.drainScheduled = false
             guard s.isOpen, case .websocket(let current) = s.transport, current === link, s.inFlight < window else {
                 return ([], 0)
             }
             let frames = s.queue.removeFirst(upTo: .max, byteLimit: window - s.inFlight)
-            let bytes = frames.reduce(0) { $0 + $1.bytes.readableBytes }
+            let bytes = frames.reduce(0) { $0 + $1.payloadLength }
             s.inFlight += bytes
             return (frames, bytes)
         }
         guard !frames.isEmpty else { return }
-        link.write(frames) { [self] in
+        link.writeOnLoop(frames) { [self] in
             let wake = state.withLock { s -> Wake in
                 s.inFlight -= bytes
-                return Self.wake(&s, configuration)
+                return Self.wake(&s, limits)
             }
             perform(wake)
         }
@@ -200,7 +238,7 @@ public final class EngineSession: Sendable {
             case .message(let message):
                 guard let handler = state.withLock({ $0.isOpen ? $0.handler : nil }) else { return false }
                 do {
-                    try await handler.received(message)
+                    try await Self.deliver(message, to: handler)
                 } catch {
                     close(.protocolError("\(error)"))
                     return false
@@ -209,7 +247,7 @@ public final class EngineSession: Sendable {
                 state.withLock { s in
                     guard s.pongDeadline != nil else { return }
                     s.pongDeadline = nil
-                    s.nextPing = .now + configuration.pingInterval
+                    s.nextPing = .now + limits.pingInterval
                 }
             case .close:
                 close(.clientClosed)
@@ -223,6 +261,20 @@ public final class EngineSession: Sendable {
             }
         }
         return isOpen
+    }
+
+    /// Runs the handler for one message in a task of its own, and waits for it (messages stay
+    /// in order). A task keeps every stack slab it once needed until it ends, so the deepest
+    /// work of a connection (a token check on connect, a database read on subscribe) would
+    /// otherwise stay allocated for as long as the connection is open; here it is freed when
+    /// the message has been handled. Cancelling the reader cancels the handler.
+    private static func deliver(_ message: EngineMessage, to handler: any EngineSessionHandler) async throws {
+        let task = Task { try await handler.received(message) }
+        try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
+        }
     }
 
     // MARK: - Heartbeat and deadlines
@@ -250,9 +302,9 @@ public final class EngineSession: Sendable {
                 s.nextPing = nil
                 // The deadline counts from when the ping was due, not from when this check ran, so
                 // the client is closed after pingInterval + pingTimeout exactly, as the protocol says.
-                s.pongDeadline = due + configuration.pingTimeout
+                s.pongDeadline = due + limits.pingTimeout
                 s.queue.append([EngineFrame(packet: .ping(""))], key: nil)
-                return .wake(Self.wake(&s, configuration))
+                return .wake(Self.wake(&s, limits))
             }
             return .none
         }
@@ -292,7 +344,7 @@ public final class EngineSession: Sendable {
                 }
                 if s.upgrading { return .frames([EngineFrame(packet: .noop)]) }
                 if !s.queue.isEmpty {
-                    return .frames(s.queue.removeFirst(upTo: configuration.maxPacketsPerPoll))
+                    return .frames(s.queue.removeFirst(upTo: limits.maxPacketsPerPoll))
                 }
                 s.heldPoll = continuation
                 return nil
@@ -364,7 +416,7 @@ public final class EngineSession: Sendable {
         state.withLock { s in
             guard s.isOpen, case .polling = s.transport, s.probe == nil else { return false }
             s.probe = link
-            s.upgradeDeadline = .now + configuration.upgradeTimeout
+            s.upgradeDeadline = .now + limits.upgradeTimeout
             return true
         }
     }
@@ -405,11 +457,11 @@ public final class EngineSession: Sendable {
             s.transport = .websocket(link)
             if s.pongDeadline != nil {
                 // Heartbeats paused during the upgrade; give the client a full timeout now.
-                s.pongDeadline = .now + configuration.pingTimeout
+                s.pongDeadline = .now + limits.pingTimeout
             }
             let held = s.heldPoll
             s.heldPoll = nil
-            return (held, Self.wake(&s, configuration))
+            return (held, Self.wake(&s, limits))
         }
         guard let (held, wake) = outcome else { return false }
         held?.resume(returning: .frames([EngineFrame(packet: .noop)]))

@@ -27,18 +27,31 @@ struct OutboundQueue {
     /// Appends `frames`, or replaces the waiting packet with the same key (keys apply to
     /// single-frame packets only: a packet with attachments is never split or merged).
     mutating func append(_ frames: [EngineFrame], key: String?) {
-        if let key, frames.count == 1, let position = keyed[key] {
-            let index = position - offset
-            bytes += frames[0].bytes.readableBytes - items[index].frame.bytes.readableBytes
-            items[index].frame = frames[0]
+        if let key, frames.count == 1 {
+            // One hash of the key finds the waiting packet or records the new one.
+            let next = offset + items.count
+            let waiting = Self.claim(&keyed[key, default: -1], for: next)
+            if waiting >= 0 {
+                let index = waiting - offset
+                bytes += frames[0].payloadLength - items[index].frame.payloadLength
+                items[index].frame = frames[0]
+            } else {
+                items.append(Item(frame: frames[0], key: key))
+                bytes += frames[0].payloadLength
+            }
             return
         }
-        let coalescable = frames.count == 1 ? key : nil
         for frame in frames {
-            if let coalescable { keyed[coalescable] = offset + items.count }
-            items.append(Item(frame: frame, key: coalescable))
-            bytes += frame.bytes.readableBytes
+            items.append(Item(frame: frame, key: nil))
+            bytes += frame.payloadLength
         }
+    }
+
+    /// Returns the position recorded for a key (-1 when none), recording `next` when none was.
+    private static func claim(_ position: inout Int, for next: Int) -> Int {
+        let recorded = position
+        if recorded < 0 { position = next }
+        return recorded
     }
 
     /// Removes and returns up to `limit` packets, oldest first, stopping early once `byteLimit`
@@ -48,9 +61,11 @@ struct OutboundQueue {
         var takenBytes = 0
         while head < items.count, taken.count < limit, taken.isEmpty || takenBytes < byteLimit {
             let item = items[head]
-            if let key = item.key, keyed[key] == offset + head { keyed[key] = nil }
+            if let key = item.key, let entry = keyed.index(forKey: key), keyed[entry].value == offset + head {
+                keyed.remove(at: entry)
+            }
             taken.append(item.frame)
-            takenBytes += item.frame.bytes.readableBytes
+            takenBytes += item.frame.payloadLength
             head += 1
         }
         bytes -= takenBytes

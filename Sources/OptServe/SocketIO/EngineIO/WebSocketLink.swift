@@ -5,16 +5,28 @@ import NIOWebSocket
 ///
 /// Frames are written straight to the NIO channel on its event loop rather than through an
 /// async writer: a broadcast to thousands of clients then costs one event-loop task per
-/// client and never waits for a slow one. Flow control is done by the session, which counts
-/// the bytes handed to the channel until their write completes.
+/// event loop (see `EngineBroadcast`) and never waits for a slow client. The frames are already
+/// encoded WebSocket frames (`EngineFrame.wire`, shared by every recipient), so they are handed
+/// to the socket below the WebSocket encoder by `WebSocketWireWriter`. Flow control is done by
+/// the session, which counts the bytes handed to the channel until their write completes.
 final class WebSocketLink: Sendable {
     let channel: any Channel
     let closeTimeout: Duration
+    private let writer: NIOLoopBound<WebSocketWireWriter>
 
-    init(channel: any Channel, closeTimeout: Duration) {
+    /// Installs the writer at the socket end of the pipeline. Must run on the channel's event
+    /// loop, before the WebSocket upgrade completes: the synchronous `shouldUpgrade` decision of
+    /// `.http1WebSocketUpgrade` runs there. Throws elsewhere (the upgrade is then refused).
+    init(channel: any Channel, closeTimeout: Duration) throws {
+        guard channel.eventLoop.inEventLoop else { throw ChannelError.inappropriateOperationForState }
         self.channel = channel
         self.closeTimeout = closeTimeout
+        let writer = WebSocketWireWriter()
+        try channel.pipeline.syncOperations.addHandler(writer, position: .first)
+        self.writer = NIOLoopBound(writer, eventLoop: channel.eventLoop)
     }
+
+    var eventLoop: any EventLoop { channel.eventLoop }
 
     /// Writes `frames` and flushes; `completion` runs on the event loop once the last write has
     /// completed (or failed because the connection is gone).
@@ -27,22 +39,24 @@ final class WebSocketLink: Sendable {
         }
     }
 
-    private func writeOnLoop(_ frames: [EngineFrame], completion: (@Sendable () -> Void)?) {
+    /// `write` for a caller already on the event loop.
+    func writeOnLoop(_ frames: [EngineFrame], completion: (@Sendable () -> Void)?) {
         guard let last = frames.last else {
             completion?()
             return
         }
+        let writer = self.writer.value
         // One flush per frame: each packet leaves in its own write, as the reference server's
         // do, rather than several packets in one segment.
         for frame in frames.dropLast() {
-            channel.writeAndFlush(Self.webSocketFrame(frame), promise: nil)
+            writer.write(frame.wire, promise: nil)
         }
         if let completion {
             let promise = channel.eventLoop.makePromise(of: Void.self)
             promise.futureResult.whenComplete { _ in completion() }
-            channel.writeAndFlush(Self.webSocketFrame(last), promise: promise)
+            writer.write(last.wire, promise: promise)
         } else {
-            channel.writeAndFlush(Self.webSocketFrame(last), promise: nil)
+            writer.write(last.wire, promise: nil)
         }
     }
 
@@ -69,8 +83,35 @@ final class WebSocketLink: Sendable {
     func abort() {
         channel.close(promise: nil)
     }
+}
 
-    private static func webSocketFrame(_ frame: EngineFrame) -> WebSocketFrame {
-        WebSocketFrame(fin: true, opcode: frame.isBinary ? .binary : .text, data: frame.bytes)
+/// Sits first in the pipeline, next to the socket, and writes pre-encoded WebSocket frames
+/// from there: they skip the frame encoder and the async channel's handlers, which would only
+/// pass them on. Inbound events go through untouched.
+final class WebSocketWireWriter: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+    }
+
+    /// Writes and flushes one frame; fails the promise when the handler has left the pipeline
+    /// (the connection closed).
+    func write(_ frame: ByteBuffer, promise: EventLoopPromise<Void>?) {
+        guard let context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        context.writeAndFlush(NIOAny(frame), promise: promise)
     }
 }

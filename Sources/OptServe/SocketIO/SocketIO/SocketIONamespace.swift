@@ -87,9 +87,11 @@ public final class SocketIONamespace: Sendable {
             }
             return Array(seen.values)
         }
+        var broadcast = EngineBroadcast()
         for socket in recipients {
-            socket.session.send(frames, coalescingKey: coalescingKey)
+            broadcast.send(frames, to: socket.session, coalescingKey: coalescingKey)
         }
+        broadcast.run()
         return recipients.count
     }
 
