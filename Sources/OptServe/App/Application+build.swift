@@ -58,6 +58,7 @@ public func buildApplication(
     let tokens = await TokenService(
         secret: configuration.secret, accessLifetime: settings.accessTokenLifetime, refreshLifetime: settings.refreshTokenLifetime)
     let directory = UserDirectory(store: platform.users, maxAge: configuration.userCacheSeconds)
+    let readCache = try StoreReadCache(database: platform.database)
     var realtimeLogger = Logger(label: "optctl.realtime")
     realtimeLogger.logLevel = logger.logLevel
     let realtime = RealtimeChannel(
@@ -99,8 +100,9 @@ public func buildApplication(
             users: platform.users, tokens: tokens, passwords: configuration.passwords, settings: settings,
             decoyHash: try await configuration.passwords.hash("optctl-decoy-\(UUID().uuidString)")
         ).routes, atPath: "/auth")
-    router.addRoutes(DashboardController(platform: platform).routes, atPath: "/dashboard")
-    router.addRoutes(SessionsController(platform: platform, queue: queue, holder: configuration.holder, settings: settings).routes, atPath: "/optimization/sessions")
+    router.addRoutes(DashboardController(platform: platform, cache: readCache).routes, atPath: "/dashboard")
+    router.addRoutes(SessionsController(
+        platform: platform, queue: queue, holder: configuration.holder, settings: settings, cache: readCache).routes, atPath: "/optimization/sessions")
     router.addRoutes(ConfigController(platform: platform, settings: settings).routes, atPath: "/config")
     router.addRoutes(
         ModelsController(platform: platform, settings: settings, validate: configuration.validateModel).routes, atPath: "/models")
