@@ -26,6 +26,9 @@ public struct ServerConfiguration: Sendable {
     public var logger: Logger
     /// One line per request, at info level.
     public var accessLogger: Logger
+    /// The buffer the access logger writes through, if any: the application flushes it while it
+    /// runs and when it stops.
+    public var accessLogOutput: BufferedLogOutput?
 
     public init(
         platform: Platform, settings: ServerSettings, secret: [UInt8], runner: (any SessionRunning)? = nil,
@@ -109,6 +112,8 @@ public func buildApplication(
 
     var services: [any Service] = [realtime, AbandonedSessionSweeper(platform: platform, interval: configuration.sweepInterval, logger: logger)]
     if let queue { services.append(queue) }
+    // First, so that it stops last: after the HTTP server has logged its last request.
+    if let output = configuration.accessLogOutput { services.insert(output, at: 0) }
     // WebSocket upgrades are decided before routing; the channel answers those for its path.
     return Application(
         router: router,
