@@ -55,12 +55,18 @@ import Testing
         #expect(served == printed)
         #expect(served["completed_optimizations"] == .number(1))
 
-        // A session started while the server runs, by another process, is listed at once.
+        // A session started while the server runs, by another process, is listed at once, even
+        // though the server answered the same request (and kept the answer) just before.
+        let before = try await server.request("GET", "/optimization/sessions?status=running", token: token).json()
+        #expect(before["total"] == .number(0))
         let running = try await platform.sessions.create(NewSession(modelID: "m1", modelName: "arm", techniques: ["fp16"], owner: "eve"))
         try await platform.sessions.apply(.start, to: running.id)
         let list = try await server.request("GET", "/optimization/sessions?status=running", token: token).json()
         #expect(list["total"] == .number(1))
         #expect(list["sessions"].flatMap { if case .array(let items) = $0 { items.first?["session_id"] } else { nil } } == .string(running.id))
+        let statsNow = try await server.request("GET", "/dashboard/stats", token: token).json()
+        #expect(statsNow["active_optimizations"] == .number(1))
+        #expect(statsNow["total_sessions"] == .number(2))
 
         // Cancelling over HTTP marks it for the process that runs it.
         let cancel = try await server.request("POST", "/optimization/sessions/\(running.id)/cancel", token: token)

@@ -5,7 +5,7 @@ import Foundation
 /// Built only through `init(status:modelID:startDate:endDate:skip:limit:)`, which checks every
 /// parameter and reports all problems at once, each under the seed's parameter name. The CLI
 /// and the REST API both pass the user's raw text, so both report the same problems.
-public struct SessionFilter: Equatable, Sendable {
+public struct SessionFilter: Hashable, Sendable {
     public static let defaultLimit = 50
     public static let maximumLimit = 100
 

@@ -26,6 +26,9 @@ public struct ServerConfiguration: Sendable {
     public var logger: Logger
     /// One line per request, at info level.
     public var accessLogger: Logger
+    /// The buffer the access logger writes through, if any: the application flushes it while it
+    /// runs and when it stops.
+    public var accessLogOutput: BufferedLogOutput?
 
     public init(
         platform: Platform, settings: ServerSettings, secret: [UInt8], runner: (any SessionRunning)? = nil,
@@ -58,6 +61,7 @@ public func buildApplication(
     let tokens = await TokenService(
         secret: configuration.secret, accessLifetime: settings.accessTokenLifetime, refreshLifetime: settings.refreshTokenLifetime)
     let directory = UserDirectory(store: platform.users, maxAge: configuration.userCacheSeconds)
+    let readCache = try StoreReadCache(database: platform.database)
     var realtimeLogger = Logger(label: "optctl.realtime")
     realtimeLogger.logLevel = logger.logLevel
     let realtime = RealtimeChannel(
@@ -99,14 +103,17 @@ public func buildApplication(
             users: platform.users, tokens: tokens, passwords: configuration.passwords, settings: settings,
             decoyHash: try await configuration.passwords.hash("optctl-decoy-\(UUID().uuidString)")
         ).routes, atPath: "/auth")
-    router.addRoutes(DashboardController(platform: platform).routes, atPath: "/dashboard")
-    router.addRoutes(SessionsController(platform: platform, queue: queue, holder: configuration.holder, settings: settings).routes, atPath: "/optimization/sessions")
+    router.addRoutes(DashboardController(platform: platform, cache: readCache).routes, atPath: "/dashboard")
+    router.addRoutes(SessionsController(
+        platform: platform, queue: queue, holder: configuration.holder, settings: settings, cache: readCache).routes, atPath: "/optimization/sessions")
     router.addRoutes(ConfigController(platform: platform, settings: settings).routes, atPath: "/config")
     router.addRoutes(
         ModelsController(platform: platform, settings: settings, validate: configuration.validateModel).routes, atPath: "/models")
 
     var services: [any Service] = [realtime, AbandonedSessionSweeper(platform: platform, interval: configuration.sweepInterval, logger: logger)]
     if let queue { services.append(queue) }
+    // First, so that it stops last: after the HTTP server has logged its last request.
+    if let output = configuration.accessLogOutput { services.insert(output, at: 0) }
     // WebSocket upgrades are decided before routing; the channel answers those for its path.
     return Application(
         router: router,

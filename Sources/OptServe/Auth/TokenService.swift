@@ -55,12 +55,20 @@ public struct TokenService: Sendable {
     let keys: JWTKeyCollection
     let accessLifetime: Int
     let refreshLifetime: Int
+    /// Access tokens that verified already: a client's next request with the same token skips
+    /// the signature check and claim decoding (its expiry is still checked).
+    let verified: VerifiedTokens
 
     public init(secret: [UInt8], accessLifetime: Int, refreshLifetime: Int) async {
+        await self.init(secret: secret, accessLifetime: accessLifetime, refreshLifetime: refreshLifetime, verified: VerifiedTokens())
+    }
+
+    init(secret: [UInt8], accessLifetime: Int, refreshLifetime: Int, verified: VerifiedTokens) async {
         keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         self.accessLifetime = accessLifetime
         self.refreshLifetime = refreshLifetime
+        self.verified = verified
     }
 
     public func issue(for identity: Identity, now: Date = Date()) async throws -> TokenPair {
@@ -86,8 +94,15 @@ public struct TokenService: Sendable {
     /// The identity an access token proves and when the token expires, for connections that
     /// outlive a request (the real-time channel disconnects them then).
     public func verifyAccessGrant(_ token: String) async throws(APIError) -> AccessGrant {
+        switch verified.lookup(token) {
+        case .valid(let grant): return grant
+        case .expired: throw Self.expired(.access)
+        case .unknown: break
+        }
         let claims = try await verify(token, use: .access)
-        return AccessGrant(identity: Identity(name: claims.subject.value, role: claims.role), expiresAt: claims.expiration.value)
+        let grant = AccessGrant(identity: Identity(name: claims.subject.value, role: claims.role), expiresAt: claims.expiration.value)
+        verified.remember(token, grant)
+        return grant
     }
 
     /// The user name a refresh token proves, or 401.
@@ -100,7 +115,7 @@ public struct TokenService: Sendable {
         do {
             claims = try await keys.verify(token, as: TokenClaims.self)
         } catch let error as JWTError where error.errorType == .claimVerificationFailure {
-            throw APIError.unauthorized("the \(use.rawValue) token has expired")
+            throw Self.expired(use)
         } catch {
             throw APIError.unauthorized("the \(use.rawValue) token is not valid")
         }
@@ -108,5 +123,9 @@ public struct TokenService: Sendable {
             throw APIError.unauthorized("a \(claims.use.rawValue) token cannot be used as a \(use.rawValue) token")
         }
         return claims
+    }
+
+    private static func expired(_ use: TokenClaims.Use) -> APIError {
+        APIError.unauthorized("the \(use.rawValue) token has expired")
     }
 }

@@ -2,9 +2,11 @@ import Hummingbird
 import OptKit
 
 /// GET /dashboard/stats: exactly what `optctl stats --json` prints, from the same
-/// `Platform.dashboardStats()`; partial figures with `warnings` when a source fails.
+/// `Platform.dashboardStats()`; partial figures with `warnings` when a source fails. The
+/// figures are kept while the store is unchanged (`StoreReadCache`).
 struct DashboardController {
     let platform: Platform
+    let cache: StoreReadCache
 
     var routes: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
@@ -14,6 +16,7 @@ struct DashboardController {
     @Sendable func stats(_ request: Request, context: AppRequestContext) async throws -> Response {
         _ = try context.requireIdentity()
         try QueryParameters.rejectAny(request)
-        return try JSONResponse.make(await platform.dashboardStats())
+        let stats = await cache.stats { await platform.dashboardStats() }
+        return JSONResponse.make(bytes: try stats.jsonBytes())
     }
 }

@@ -13,6 +13,8 @@ struct SessionsController {
     /// Sessions created here are leased to this server until a worker takes them.
     let holder: LeaseHolder
     let settings: ServerSettings
+    /// Pages of the list, kept while the store is unchanged.
+    let cache: StoreReadCache
 
     static let listParameters: Set<String> = ["status", "model_id", "start_date", "end_date", "skip", "limit"]
 
@@ -32,8 +34,10 @@ struct SessionsController {
             status: query["status"], modelID: query["model_id"], startDate: query["start_date"],
             endDate: query["end_date"], skip: query["skip"], limit: query["limit"])
         let restricted = AccessPolicy.restrict(filter, for: identity)
-        let page = try await TransientRetry.run { try await platform.sessions.list(restricted) }
-        return try JSONResponse.make(page)
+        let body = try await cache.page(restricted) {
+            try await TransientRetry.run { try await platform.sessions.list(restricted) }.jsonBytes()
+        }
+        return JSONResponse.make(bytes: body)
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -50,11 +50,26 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
+    /// The token of `Bearer <token>` (scheme in any case, spaces before and between ignored,
+    /// blanks around the token trimmed), or nil. Read by Unicode scalar: Foundation's
+    /// `trimmingCharacters` bridges the whole header through NSString, which cost more than
+    /// the rest of a cached request.
     static func bearerToken(_ header: String) -> String? {
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        let scalars = header.unicodeScalars
+        guard let schemeStart = scalars.firstIndex(where: { $0 != " " }),
+              let schemeEnd = scalars[schemeStart...].firstIndex(of: " "),
+              String(scalars[schemeStart..<schemeEnd]).lowercased() == "bearer"
+        else { return nil }
+        let rest = scalars[scalars.index(after: schemeEnd)...]
+        guard let first = rest.firstIndex(where: { !isBlank($0) }), let last = rest.lastIndex(where: { !isBlank($0) }) else {
+            return nil
+        }
+        return String(scalars[first...last])
+    }
+
+    /// What `CharacterSet.whitespaces` holds: space separators (Unicode category Zs) and tab.
+    private static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == " " || scalar == "\t" || (scalar.value > 0x7F && scalar.properties.generalCategory == .spaceSeparator)
     }
 
     /// Compares digests, so the time taken does not depend on where the strings differ.

@@ -51,20 +51,26 @@ struct ServeCommand: AsyncParsableCommand {
             let level = environment["OPTCTL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             var logger = Logger(label: "optctl.serve")
             logger.logLevel = level
-            var accessLogger = Logger(label: "optctl.access")
+            // The access log has a line per request: it is written in batches, not a write per line.
+            let accessLog = BufferedLogOutput()
+            var accessLogger = Logger(label: "optctl.access") { label in
+                StreamLogHandler(label: label, stream: accessLog.stream, metadataProvider: nil)
+            }
             accessLogger.logLevel = level
             // Sessions left pending or running by a process that died are failed as interrupted,
             // as every optctl command does when it opens the store.
             await platform.recoverAbandonedSessions(logger: logger)
             let runner = OptKitSessionRunner(platform: platform, holder: .current, logger: logger)
-            let configuration = ServerConfiguration(
+            var configuration = ServerConfiguration(
                 platform: platform, settings: settings, secret: secret, runner: runner,
                 logger: logger, accessLogger: accessLogger)
+            configuration.accessLogOutput = accessLog
             let app = try await buildApplication(configuration) { channel in
                 let port = channel.localAddress?.port ?? settings.port
                 // Scripts and tests wait for this line to know the server is ready and where.
                 Console.out("optctl serve: listening on http://\(settings.host):\(port) (profile \(settings.profile.rawValue), home \(platformConfiguration.home.path))")
             }
+            defer { accessLog.flush() }
             try await app.runService()
         } catch {
             throw output.report(error)
