@@ -164,12 +164,19 @@ void ck_qconv_nhwc(const uint8_t *x, long height, long width, long cp, long kern
         } else {
             for (int i = 0; i < mr; i++) {
                 long iy0 = oy * stride_h - pad_top, ix0 = ox * stride_w - pad_left;
-                for (long ky = 0, t = 0; ky < kernel_h; ky++) {
-                    long iy = iy0 + ky * dilation_h;
-                    for (long kx = 0; kx < kernel_w; kx++, t++) {
-                        long ix = ix0 + kx * dilation_w;
-                        ptrs[t * QMR + i] = iy >= 0 && iy < height && ix >= 0 && ix < width
-                            ? x + (iy * width + ix) * cp : pad_row;
+                if (iy0 >= 0 && iy0 + span_y < height && ix0 >= 0 && ix0 + span_x < width) {
+                    // Most pixels of a border block are inside: fixed offsets, no tests.
+                    const uint8_t *base = x + (iy0 * width + ix0) * cp;
+                    for (long t = 0; t < taps; t++) ptrs[t * QMR + i] = base + tap_offset[t];
+                } else {
+                    for (long ky = 0, t = 0; ky < kernel_h; ky++) {
+                        long iy = iy0 + ky * dilation_h;
+                        int row_inside = (unsigned long)iy < (unsigned long)height;
+                        for (long kx = 0; kx < kernel_w; kx++, t++) {
+                            long ix = ix0 + kx * dilation_w;
+                            int inside = row_inside & ((unsigned long)ix < (unsigned long)width);
+                            ptrs[t * QMR + i] = inside ? x + (iy * width + ix) * cp : pad_row;
+                        }
                     }
                 }
                 if (++ox == out_w) {

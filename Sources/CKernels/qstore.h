@@ -57,6 +57,15 @@ INLINE TVNNI void qstore_vnni(const int mr, __m512i acc[CK_QMR][2], const ck_qep
         bd_col[v][0] = _mm512_cvtps_pd(_mm512_castps512_ps256(fb));
         bd_col[v][1] = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(fb), 1)));
     }
+    // One zero point for every row and no integer row bias (the channels-last convolution,
+    // a matrix product with a per-tensor activation zero point): the whole integer correction
+    // is one vector per column, added per row (same int32 arithmetic, so the same result).
+    int uniform_rows = ep->row_zero_step == 0 && !ep->row_bias_i32;
+    __m512i corr[2];
+    for (int v = 0; v < 2; v++) {
+        int32_t za0 = zero_at(ep->row_zero, 0, 0);
+        corr[v] = _mm512_sub_epi32(cbias[v], _mm512_mullo_epi32(_mm512_set1_epi32(za0), colsum[v]));
+    }
     for (int i = 0; i < mr; i++) {
         long r = row + i;
         int32_t za = zero_at(ep->row_zero, ep->row_zero_step, r);
@@ -66,8 +75,13 @@ INLINE TVNNI void qstore_vnni(const int mr, __m512i acc[CK_QMR][2], const ck_qep
         float rbf = ep->row_bias ? ep->row_bias[r] : 0.0f;
         for (int v = 0; v < 2; v++) {
             if (!mask[v]) continue;
-            __m512i x = _mm512_add_epi32(acc[i][v], _mm512_add_epi32(cbias[v], _mm512_set1_epi32(rb)));
-            if (has_za && za) x = _mm512_sub_epi32(x, _mm512_mullo_epi32(_mm512_set1_epi32(za), colsum[v]));
+            __m512i x;
+            if (uniform_rows) {
+                x = _mm512_add_epi32(acc[i][v], corr[v]);
+            } else {
+                x = _mm512_add_epi32(acc[i][v], _mm512_add_epi32(cbias[v], _mm512_set1_epi32(rb)));
+                if (has_za && za) x = _mm512_sub_epi32(x, _mm512_mullo_epi32(_mm512_set1_epi32(za), colsum[v]));
+            }
             if (has_zb) x = _mm512_sub_epi32(x, _mm512_mullo_epi32(zb[v], _mm512_set1_epi32((int32_t)(sa - k * za))));
             long at = (long)i * ldc + v * 16;
             if (ep->output == CK_QOUT_I32) {
