@@ -50,7 +50,7 @@ INLINE TVNNI void qstore_vnni(const int mr, __m512i acc[CK_QMR][2], const ck_qep
     __m512d lo_d = _mm512_set1_pd((double)ep->qlo - (double)ep->out_zero);
     __m512d hi_d = _mm512_set1_pd((double)ep->qhi - (double)ep->out_zero);
     __m512i zp_i = _mm512_set1_epi32(ep->out_zero);
-    for (int v = 0; v < 2; v++) {
+    for (int v = 0; v < 2 && ep->output == CK_QOUT_I8; v++) {
         sd_col[v][0] = _mm512_cvtps_pd(_mm512_castps512_ps256(cscale[v]));
         sd_col[v][1] = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(cscale[v]), 1)));
         __m512 fb = _mm512_add_ps(cbf[v], _mm512_set1_ps(0.0f));
@@ -62,7 +62,7 @@ INLINE TVNNI void qstore_vnni(const int mr, __m512i acc[CK_QMR][2], const ck_qep
     // is one vector per column, added per row (same int32 arithmetic, so the same result).
     int uniform_rows = ep->row_zero_step == 0 && !ep->row_bias_i32;
     __m512i corr[2];
-    for (int v = 0; v < 2; v++) {
+    for (int v = 0; v < 2 && uniform_rows; v++) {
         int32_t za0 = zero_at(ep->row_zero, 0, 0);
         corr[v] = _mm512_sub_epi32(cbias[v], _mm512_mullo_epi32(_mm512_set1_epi32(za0), colsum[v]));
     }

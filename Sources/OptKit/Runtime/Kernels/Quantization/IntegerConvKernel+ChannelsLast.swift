@@ -16,6 +16,9 @@ extension IntegerConvKernel {
         guard x.dataType == .uint8, x.rank == 4, x.shape[3] == cp else {
             throw attributes.input("x must be channels-last uint8 [N, H, W, \(cp)], got \(x.dataType) \(x.shape)")
         }
+        if let declared = spatial.kernelShape, declared != prepared.kernel {
+            throw attributes.invalid("kernel_shape", "\(declared) differs from w's kernel \(prepared.kernel)")
+        }
         let batch = x.shape[0], height = x.shape[1], width = x.shape[2]
         let geometry = try spatial.resolve(input: [height, width], kernel: prepared.kernel, attributes)
         let (outH, outW) = (geometry.output[0], geometry.output[1])
