@@ -11,6 +11,8 @@ struct ConvChain: Sendable {
     var kernel = [3, 3], strides = [2, 2], pads = [1, 1, 1, 1], dilations = [1, 1]
     var kernel2 = [3, 3], strides2 = [1, 1], pads2 = [1, 0, 1, 2]
     var finalRelu = false
+    /// y = DequantizeLinear(QuantizeLinear(conv2)): conv2 requantizes, in the standard layout.
+    var quantizedOutput = false
     var seed: UInt64 = 1
 
     func graph() -> Graph {
@@ -27,6 +29,7 @@ struct ConvChain: Sendable {
             "b1": Tensor((0..<hidden).map { Float($0) * 0.03 - 0.1 }, shape: [hidden]),
             "hs": Tensor([0.02], shape: []), "hz": Tensor(elements: [UInt8(7)], dataType: .uint8, shape: []),
             "w2": int8s([outputs, hidden] + kernel2), "w2s": Tensor([0.003], shape: []),
+            "ys": Tensor([0.05], shape: []), "yz": Tensor(elements: [UInt8(120)], dataType: .uint8, shape: []),
         ]
         graph.nodes = [
             Node(name: "qx", opType: "QuantizeLinear", inputs: ["x", "xs", "xz"], outputs: ["xq"]),
@@ -38,10 +41,17 @@ struct ConvChain: Sendable {
             Node(name: "qh", opType: "QuantizeLinear", inputs: ["r1", "hs", "hz"], outputs: ["hq"]),
             Node(name: "dqh", opType: "DequantizeLinear", inputs: ["hq", "hs", "hz"], outputs: ["hd"]),
             Node(name: "dqw2", opType: "DequantizeLinear", inputs: ["w2", "w2s"], outputs: ["w2d"]),
-            Node(name: "conv2", opType: "Conv", inputs: ["hd", "w2d"], outputs: [finalRelu ? "c2" : "y"],
+            Node(name: "conv2", opType: "Conv", inputs: ["hd", "w2d"], outputs: [finalRelu || quantizedOutput ? "c2" : "y"],
                  attributes: ["pads": .ints(pads2), "strides": .ints(strides2)]),
         ]
-        if finalRelu { graph.nodes.append(Node(name: "relu2", opType: "Relu", inputs: ["c2"], outputs: ["y"])) }
+        let last = quantizedOutput ? "r2" : "y"
+        if finalRelu { graph.nodes.append(Node(name: "relu2", opType: "Relu", inputs: ["c2"], outputs: [last])) }
+        if quantizedOutput {
+            graph.nodes += [
+                Node(name: "qy", opType: "QuantizeLinear", inputs: [finalRelu ? "r2" : "c2", "ys", "yz"], outputs: ["yq"]),
+                Node(name: "dqy", opType: "DequantizeLinear", inputs: ["yq", "ys", "yz"], outputs: ["y"]),
+            ]
+        }
         return graph
     }
 }
@@ -119,6 +129,27 @@ private func standardLayout(_ fused: Graph) -> Graph {
                 #expect(y.elements(Float.self) == reference.elements(Float.self), "path \(level), \(threads) thread(s)")
             }
         }
+    }
+
+    @Test(arguments: [false, true])
+    func requantizedResultsAreTheSameOnEveryInstructionSet(finalRelu: Bool) throws {
+        // Integer sums and their requantization (rounded in double) are exact on every path, so
+        // a chain ending in a requantized output (here also transposed back to the standard
+        // layout as bytes) gives the same values on AVX-512 VNNI, AVX2 and portable C.
+        let chain = ConvChain(channels: 6, height: 30, width: 34, hidden: 24, outputs: 40, kernel2: [3, 3], strides2: [2, 2],
+                              pads2: [1, 1, 1, 1], finalRelu: finalRelu, quantizedOutput: true, seed: 8)
+        let x = randomTensor([1, 6, 30, 34], seed: 81, range: -2...2)
+        var results: [[Float]] = []
+        for level in [3, 2, 1] {
+            let original = IGEMM.instructionSet
+            defer { IGEMM.forceInstructionSet(original) }
+            guard IGEMM.forceInstructionSet(level) == level else { continue }
+            let y = try #require(try Executor(graph: chain.graph(), opsets: ["": 21], threads: 1).run(["x": x])["y"])
+            results.append(y.elements(Float.self))
+        }
+        #expect(results.count >= 2)
+        for other in results.dropFirst() { #expect(other == results[0]) }
+        #expect(Set(results[0]).count > 20, "the outputs are not all clamped to one value")
     }
 
     @Test func quantizingIntoChannelsLastRoundsAsQuantizeLinear() throws {
