@@ -55,6 +55,10 @@ extension IntegerConvKernel {
                     channelOffset: 0, activationZero: zeroPointer, activationSums: nil,
                     weightSums: UnsafePointer(prepared.sums.pointer)
                 ).transposed
+                // The weights' zero points are all 0 here (checked above): no per-output term
+                // for them in the epilogue.
+                ep.col_zero = nil
+                ep.col_zero_step = 0
                 let blocks = (pixels + IGEMM.mr - 1) / IGEMM.mr
                 // Enough multiply-adds per chunk to be worth a thread (as the packed product).
                 let perBlock = IGEMM.mr * n * taps * cp
