@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "activations.h"
+#include "qstore.h"
 
 #define TVNNI __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx512vnni")))
 #define T256 __attribute__((target("avx2,fma")))
@@ -291,9 +292,6 @@ void ck_qim2col_pack(const uint8_t *x, long channels, long height, long width, l
 // ---------------------------------------------------------------------------------------------
 // The epilogue on an int32 tile in memory (portable and AVX2 paths).
 
-INLINE int32_t zero_at(const int32_t *zero, long step, long index) {
-    return zero ? zero[index * step] : 0;
-}
 
 #define QEPILOGUE_BODY                                                                             \
     for (int i = 0; i < mr; i++) {                                                                 \
@@ -481,84 +479,6 @@ INLINE TVNNI void qtile_vnni(const int mr, const int au, long kg, const uint8_t 
     }
 }
 
-INLINE TVNNI __m512i load_zero_vec(const int32_t *zero, long step, long col, __mmask16 m) {
-    if (!zero) return _mm512_setzero_si512();
-    if (step == 0) return _mm512_set1_epi32(zero[0]);
-    return _mm512_maskz_loadu_epi32(m, zero + col);
-}
-
-INLINE TVNNI void qstore_vnni(const int mr, __m512i acc[QMR][2], const ck_qepilogue *ep, long k,
-                              int nr, void *c, long ldc, long row, long col) {
-    __mmask16 mask[2];
-    mask[0] = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
-    mask[1] = nr >= 32 ? (__mmask16)0xFFFF : (nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : 0);
-    __m512i colsum[2], zb[2], cbias[2];
-    __m512 cscale[2], cbf[2];
-    for (int v = 0; v < 2; v++) {
-        long cv = col + v * 16;
-        colsum[v] = ep->col_sums ? _mm512_maskz_loadu_epi32(mask[v], ep->col_sums + cv) : _mm512_setzero_si512();
-        zb[v] = load_zero_vec(ep->col_zero, ep->col_zero_step, cv, mask[v]);
-        cbias[v] = ep->col_bias_i32 ? _mm512_maskz_loadu_epi32(mask[v], ep->col_bias_i32 + cv) : _mm512_setzero_si512();
-        cscale[v] = ep->col_scale ? _mm512_maskz_loadu_ps(mask[v], ep->col_scale + cv) : _mm512_set1_ps(1.0f);
-        cscale[v] = _mm512_mul_ps(cscale[v], _mm512_set1_ps(ep->scale));
-        cbf[v] = ep->col_bias ? _mm512_maskz_loadu_ps(mask[v], ep->col_bias + cv) : _mm512_setzero_ps();
-    }
-    int has_za = ep->row_zero != NULL, has_zb = ep->col_zero != NULL;
-    for (int i = 0; i < mr; i++) {
-        long r = row + i;
-        int32_t za = zero_at(ep->row_zero, ep->row_zero_step, r);
-        int32_t sa = ep->row_sums ? ep->row_sums[r] : 0;
-        int32_t rb = ep->row_bias_i32 ? ep->row_bias_i32[r] : 0;
-        float rs = ep->row_scale ? ep->row_scale[r] : 1.0f;
-        float rbf = ep->row_bias ? ep->row_bias[r] : 0.0f;
-        for (int v = 0; v < 2; v++) {
-            if (!mask[v]) continue;
-            __m512i x = _mm512_add_epi32(acc[i][v], _mm512_add_epi32(cbias[v], _mm512_set1_epi32(rb)));
-            if (has_za && za) x = _mm512_sub_epi32(x, _mm512_mullo_epi32(_mm512_set1_epi32(za), colsum[v]));
-            if (has_zb) x = _mm512_sub_epi32(x, _mm512_mullo_epi32(zb[v], _mm512_set1_epi32((int32_t)(sa - k * za))));
-            long at = (long)i * ldc + v * 16;
-            if (ep->output == CK_QOUT_I32) {
-                _mm512_mask_storeu_epi32((int32_t *)c + at, mask[v], x);
-                continue;
-            }
-            __m512 s = ep->row_scale ? _mm512_mul_ps(cscale[v], _mm512_set1_ps(rs)) : cscale[v];
-            if (ep->output == CK_QOUT_F32) {
-                __m512 f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(x), s, _mm512_add_ps(cbf[v], _mm512_set1_ps(rbf)));
-                if (ep->accumulate) f = _mm512_add_ps(f, _mm512_maskz_loadu_ps(mask[v], (float *)c + at));
-                if (ep->activation) f = activate512(ep->activation, f);
-                f = _mm512_min_ps(_mm512_max_ps(f, _mm512_set1_ps(ep->lo)), _mm512_set1_ps(ep->hi));
-                _mm512_mask_storeu_ps((float *)c + at, mask[v], f);
-                continue;
-            }
-            if (ep->activation) {
-                __m512 f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(x), s, _mm512_add_ps(cbf[v], _mm512_set1_ps(rbf)));
-                f = _mm512_mul_ps(activate512(ep->activation, f), _mm512_set1_ps(ep->out_scale));
-                f = _mm512_roundscale_ps(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-                f = _mm512_add_ps(f, _mm512_set1_ps((float)ep->out_zero));
-                f = _mm512_min_ps(_mm512_max_ps(f, _mm512_set1_ps((float)ep->qlo)), _mm512_set1_ps((float)ep->qhi));
-                _mm_mask_storeu_epi8((uint8_t *)c + at, mask[v], _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(f)));
-                continue;
-            }
-            // Requantized: rounded in double, as ONNX's reference (int32 * float32 -> float64);
-            // a float bias (a fused QDQ graph's, already divided by the output scale) is added there.
-            __m512 fb = _mm512_add_ps(cbf[v], _mm512_set1_ps(rbf));
-            __m512d lo_d = _mm512_set1_pd((double)ep->qlo), hi_d = _mm512_set1_pd((double)ep->qhi);
-            __m512d zp_d = _mm512_set1_pd((double)ep->out_zero);
-            __m512i out32 = _mm512_setzero_si512();
-            for (int h = 0; h < 2; h++) {
-                __m256i half = h ? _mm512_extracti64x4_epi64(x, 1) : _mm512_castsi512_si256(x);
-                __m256 sh = h ? _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s), 1)) : _mm512_castps512_ps256(s);
-                __m256 bh = h ? _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(fb), 1)) : _mm512_castps512_ps256(fb);
-                __m512d d = _mm512_fmadd_pd(_mm512_cvtepi32_pd(half), _mm512_cvtps_pd(sh), _mm512_cvtps_pd(bh));
-                d = _mm512_roundscale_pd(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-                d = _mm512_min_pd(_mm512_max_pd(_mm512_add_pd(d, zp_d), lo_d), hi_d);
-                __m256i q = _mm512_cvtpd_epi32(d);
-                out32 = h ? _mm512_inserti64x4(out32, q, 1) : _mm512_castsi256_si512(q);
-            }
-            _mm_mask_storeu_epi8((uint8_t *)c + at, mask[v], _mm512_cvtepi32_epi8(out32));
-        }
-    }
-}
 
 #define QCASE(R)                                                                                   \
     case R:                                                                                        \

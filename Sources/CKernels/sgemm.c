@@ -122,6 +122,18 @@ static T512 void im2col_avx512(IM2COL_PARAMS) {
         long cnt = n1 - q < CK_NR ? n1 - q : CK_NR;
         __m512i iy0[2], ix0[2];
         __mmask16 live[2];
+        // A vector whose 16 pixels lie in one output row reads one input row segment per tap:
+        // plain loads (stride 1) or two loads and one permute (stride 2) instead of a gather,
+        // when the segment is inside the image. row_y / row_x: the first pixel's input origin.
+        int in_row[2];
+        long row_y[2], row_x[2];
+        for (int v = 0; v < 2; v++) {
+            long first = q + v * 16;
+            in_row[v] = (stride_w == 1 || stride_w == 2) && first + 15 < n1 && first % out_w + 15 < out_w;
+            row_y[v] = (first / out_w) * stride_h - pad_top;
+            row_x[v] = (first % out_w) * stride_w - pad_left;
+        }
+        const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
         for (int v = 0; v < 2; v++) {
             int32_t ys[16], xs[16];
             for (int j = 0; j < 16; j++) {
@@ -144,6 +156,23 @@ static T512 void im2col_avx512(IM2COL_PARAMS) {
                     __m512i dx = _mm512_set1_epi32((int)(kx * dilation_w));
                     float *row = panel + r * CK_NR;
                     for (int v = 0; v < 2; v++) {
+                        if (in_row[v]) {
+                            long iy = row_y[v] + ky * dilation_h, ix = row_x[v] + kx * dilation_w;
+                            if (iy >= 0 && iy < height && ix >= 0 && ix + 15 * stride_w < width) {
+                                const float *src = plane + iy * width + ix;
+                                __m512 values;
+                                if (stride_w == 1) {
+                                    values = _mm512_loadu_ps(src);
+                                } else {
+                                    // Elements 0, 2, ..., 30 of src; element 31 is never read.
+                                    __m512 lo = _mm512_loadu_ps(src);
+                                    __m512 hi = _mm512_maskz_loadu_ps((__mmask16)0x7FFF, src + 16);
+                                    values = _mm512_permutex2var_ps(lo, evens, hi);
+                                }
+                                _mm512_storeu_ps(row + v * 16, values);
+                                continue;
+                            }
+                        }
                         __m512i iy = _mm512_add_epi32(iy0[v], dy), ix = _mm512_add_epi32(ix0[v], dx);
                         __mmask16 inside = live[v] & _mm512_cmpge_epi32_mask(iy, zero) &
                                            _mm512_cmplt_epi32_mask(iy, vh) &

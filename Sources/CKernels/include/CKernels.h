@@ -158,6 +158,36 @@ size_t ck_qim2col_work_bytes(long rows, long n0, long n1);
 void ck_qgemm_packed(long m, long n, long k, const uint8_t *pa, const uint8_t *pb, int a_unsigned,
                      void *c, long ldc, const ck_qepilogue *ep, long m0, long m1, long n0, long n1);
 
+// ---------------------------------------------------------------------------------------------
+// 8-bit convolution on channels-last activations (qconv.c): an implicit GEMM with no im2col.
+// An NHWC image is height x width pixels of `cp` bytes (cp a multiple of 4; channels past the
+// real ones hold anything, their weights are zero). Activations are uint8 (the u8 side),
+// weights int8 with zero point 0.
+
+/// Bytes of a convolution's packed weights: the B operand of ck_qgemm_packed with
+/// k = taps * cp rows (k = tap * cp + channel) and n columns (output channels).
+size_t ck_qconv_weights_bytes(long taps, long cp, long n);
+/// Packs int8 weights w[o][c][tap] (ONNX's OIHW order, taps = kh * kw) for ck_qconv_nhwc,
+/// channels c >= `channels` zero; col_sums[o] (when non-NULL) = the sum of o's weights.
+void ck_qconv_pack_weights(long n, long channels, long taps, long cp, const int8_t *w, uint8_t *dst,
+                           int32_t *col_sums);
+/// Scratch bytes ck_qconv_nhwc needs per call.
+size_t ck_qconv_work_bytes(long taps, long cp);
+/// The convolution of one NHWC image for output pixels [p0, p1) (row-major oy * out_w + ox):
+/// y[pixel * ldy + channel] for the n output channels, elements of ep->output's kind (C rows are
+/// pixels, columns channels: per-channel values go in the epilogue's col_ fields). `pad_row`
+/// holds cp bytes of the input's zero point (what padding reads); `work` has
+/// ck_qconv_work_bytes bytes.
+void ck_qconv_nhwc(const uint8_t *x, long height, long width, long cp, long kernel_h, long kernel_w,
+                   long stride_h, long stride_w, long dilation_h, long dilation_w, long pad_top,
+                   long pad_left, long out_h, long out_w, long n, const uint8_t *w,
+                   const ck_qepilogue *ep, void *y, long ldy, long p0, long p1,
+                   const uint8_t *pad_row, uint8_t *work);
+/// QuantizeLinear to uint8 (as ck_quantize) of `channels` planes of `pixels` floats (one NCHW
+/// image) written channels-last: y[pixel * cp + c], channels from `channels` to cp set to 0.
+void ck_quantize_nhwc(const float *x, long channels, long pixels, long cp, float scale, int32_t zero,
+                      int32_t qlo, int32_t qhi, uint8_t *y);
+
 /// y = clamp(round_half_even(x / scale) + zero, qlo, qhi) as 1- or 2-byte integers (NaN -> zero).
 void ck_quantize(const float *x, long n, float scale, int32_t zero, int32_t qlo, int32_t qhi,
                  int out_bytes, void *y);

@@ -21,6 +21,7 @@ enum QDQFusion {
     static let factories: [String: KernelFactory] = [
         "QLinearMatMul": { node, _ in IntegerMatMulKernel(node: node, mode: .fused) },
         "QLinearConv": { node, _ throws(EngineError) in try IntegerConvKernel(node: node, mode: .fused) },
+        ChannelsLast.quantizeOp: { node, _ in ChannelsLastQuantizeKernel(node: node) },
     ]
 
     /// Whether the graph holds anything this rewrite looks for (cheap; most graphs have none).
@@ -212,6 +213,84 @@ enum QDQFusion {
             let deadSet = Set(dead)
             graph.nodes = graph.nodes.enumerated().filter { !deadSet.contains($0.offset) }.map(\.element)
         }
+        assignChannelsLast(&graph)
         return graph
+    }
+
+    /// Chooses the channels-last layout (`ChannelsLast`) for the 8-bit values passed between
+    /// fused convolutions, so that each one runs as an implicit GEMM without im2col
+    /// (`ck_qconv_nhwc`) and writes its output in the layout the next one reads.
+    ///
+    /// A value is channels-last when it is produced by a QuantizeLinear (scalar scale, uint8
+    /// zero point; rewritten to `ChannelsLast.quantizeOp`) or by a channels-last fused
+    /// convolution with a quantized output, is not a graph output, and every reader is a fused
+    /// convolution the channels-last kernel can run that reads it as x. Such a convolution is
+    /// 2-D with one group, int8 weights of zero point 0 and a uint8 x (what static quantizers
+    /// write by default); anything else keeps the standard layout and the im2col kernel.
+    static func assignChannelsLast(_ graph: inout Graph) {
+        guard let order = try? graph.topologicalOrder() else { return }
+        let fed = Set(graph.inputs.map(\.name))
+        let graphOutputs = Set(graph.outputs.map(\.name))
+        let consumers = graph.consumers(), producers = graph.producers()
+        let initializers = graph.initializers
+        func constant(_ name: String) -> Tensor? {
+            guard !name.isEmpty, !fed.contains(name) else { return nil }
+            return initializers[name]
+        }
+        func isScalarUInt8(_ name: String) -> Bool {
+            guard let zero = constant(name) else { return false }
+            return zero.dataType == .uint8 && zero.count == 1
+        }
+        func runsChannelsLast(_ node: Node) -> Bool {
+            guard node.domain == domain, node.opType == "QLinearConv", node.inputs.count >= 9,
+                (try? node.intAttribute("group", default: 1)) == 1,
+                let weight = constant(node.inputs[3]), weight.dataType == .int8, weight.rank == 4,
+                isScalarUInt8(node.inputs[2])
+            else { return false }
+            if !node.inputs[5].isEmpty {
+                guard let zero = constant(node.inputs[5]), zero.dataType == .int8,
+                    zero.elements(Int8.self).allSatisfy({ $0 == 0 })
+                else { return false }
+            }
+            return true
+        }
+        /// Every reader of `value` is a convolution the channels-last kernel runs, reading it as x.
+        func onlyConvolutionsRead(_ value: String) -> Bool {
+            guard !value.isEmpty, !graphOutputs.contains(value), let readers = consumers[value], !readers.isEmpty else { return false }
+            return readers.allSatisfy { index in
+                let reader = graph.nodes[index]
+                return runsChannelsLast(reader) && reader.inputs[0] == value && !reader.inputs.dropFirst().contains(value)
+            }
+        }
+        /// A QuantizeLinear the executor might fold into the float kernel before it (after a
+        /// Tanh or GELU) stays as it is: that fusion saves a whole step.
+        func foldable(_ value: String) -> Bool {
+            guard let index = producers[value] else { return false }
+            let producer = graph.nodes[index]
+            return producer.domain == domain || ["Tanh", "Gelu", "Mul", "MatMul", "Gemm", "Conv"].contains(producer.opType)
+        }
+        var channelsLast = Set<String>()
+        for index in order {
+            var node = graph.nodes[index]
+            if runsChannelsLast(node) {
+                guard channelsLast.contains(node.inputs[0]) else { continue }
+                node.attributes[ChannelsLast.inputAttribute] = .int(1)
+                if !node.inputs[6].isEmpty, let output = node.outputs.first, node.outputs.count == 1, onlyConvolutionsRead(output) {
+                    node.attributes[ChannelsLast.outputAttribute] = .int(1)
+                    channelsLast.insert(output)
+                }
+                graph.nodes[index] = node
+            } else if KernelRegistry.isDefaultDomain(node.domain), node.opType == "QuantizeLinear", node.inputs.count >= 3,
+                node.outputs.count == 1, let scale = constant(node.inputs[1]), scale.dataType == .float, scale.count == 1,
+                isScalarUInt8(node.inputs[2]), (try? node.intAttribute("block_size", default: 0)) == 0,
+                [0, Int(DataType.uint8.rawValue)].contains((try? node.intAttribute("output_dtype", default: 0)) ?? -1),
+                [0, Int(DataType.float.rawValue)].contains((try? node.intAttribute("precision", default: 0)) ?? -1),
+                !foldable(node.inputs[0]), onlyConvolutionsRead(node.outputs[0]) {
+                graph.nodes[index] = Node(
+                    name: node.name, opType: ChannelsLast.quantizeOp, domain: domain, inputs: Array(node.inputs.prefix(3)),
+                    outputs: node.outputs, attributes: [:])
+                channelsLast.insert(node.outputs[0])
+            }
+        }
     }
 }

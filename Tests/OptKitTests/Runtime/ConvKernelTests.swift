@@ -58,6 +58,10 @@ struct ConvCase: CustomTestStringConvertible, Sendable {
         ConvCase(channels: 6, outChannels: 6, size: [8, 9], kernel: [5, 5], group: 6, dilations: [1, 2], pads: [2, 0, 3, 4], bias: false),
         ConvCase(channels: 16, outChannels: 40, size: [7, 7], kernel: [1, 1], pads: [0, 0, 0, 0]),
         ConvCase(channels: 32, outChannels: 64, size: [24, 24], strides: [2, 2]),
+        // Output rows of 16 pixels or more: AVX-512 im2col reads whole row segments with plain
+        // loads (stride 1) or a permute of two loads (stride 2), gathers at the borders.
+        ConvCase(channels: 3, outChannels: 16, size: [9, 40], strides: [2, 2]),
+        ConvCase(channels: 2, outChannels: 5, size: [5, 37], kernel: [3, 3]),
         ConvCase(channels: 3, outChannels: 5, size: [17], kernel: [4], strides: [3], dilations: [2], pads: [2, 1]),
         ConvCase(channels: 4, outChannels: 8, size: [20], kernel: [3], group: 4, strides: [1], dilations: [1], pads: [1, 1]),
     ]

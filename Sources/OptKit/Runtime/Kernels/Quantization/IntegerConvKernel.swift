@@ -26,7 +26,12 @@ struct IntegerConvKernel: ConstantSpecializable, EpilogueFusable {
     let mode: Mode
     let omitted: Set<Int>
     var relu = false
+    /// Fused mode: x is in the channels-last layout / y is written in it (`ChannelsLast`).
+    var channelsLastInput = false
+    var channelsLastOutput = false
     var weights: IntegerConvWeights?
+    /// The weights packed for the channels-last kernel (only with `channelsLastInput`).
+    var channelsLastWeights: ChannelsLastConvWeights?
     var epilogue: IntegerEpilogue?
     var epilogueActivationType: DataType?
 
@@ -40,7 +45,11 @@ struct IntegerConvKernel: ConstantSpecializable, EpilogueFusable {
             throw attributes.unsupported("kernel_shape", "\(rank)-D convolution (the engine runs 1-D and 2-D)")
         }
         omitted = Set((0..<9).filter { $0 >= node.inputs.count || node.inputs[$0].isEmpty })
-        if mode == .fused { relu = try attributes.int("relu", default: 0) == 1 }
+        if mode == .fused {
+            relu = try attributes.int("relu", default: 0) == 1
+            channelsLastInput = try attributes.int(ChannelsLast.inputAttribute, default: 0) == 1
+            channelsLastOutput = try attributes.int(ChannelsLast.outputAttribute, default: 0) == 1
+        }
     }
 
     private var positions: (x: Int, xScale: Int?, xZero: Int, w: Int, wScale: Int?, wZero: Int, yScale: Int?, yZero: Int?, bias: Int?) {
@@ -55,6 +64,12 @@ struct IntegerConvKernel: ConstantSpecializable, EpilogueFusable {
         guard let w = constants.optional(p.w) else { return self }
         var copy = self
         copy.weights = try IntegerConvWeights(w, group: group, attributes)
+        if channelsLastInput {
+            guard w.dataType == .int8, w.rank == 4, group == 1 else {
+                throw attributes.input("the channels-last kernel needs 2-D int8 weights and one group, got \(w.dataType) \(w.shape), group \(group)")
+            }
+            copy.channelsLastWeights = ChannelsLastConvWeights(w)
+        }
         let parameters = [p.xScale, p.xZero, p.wScale, p.wZero, p.yScale, p.yZero, p.bias].compactMap { $0 }
         if parameters.allSatisfy({ omitted.contains($0) || ($0 < constants.count && constants[$0] != nil) }) {
             let xType = constants.optional(p.xZero)?.dataType ?? .uint8
@@ -157,6 +172,7 @@ struct IntegerConvKernel: ConstantSpecializable, EpilogueFusable {
     }
 
     func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {
+        if channelsLastInput { return try runChannelsLast(inputs, context) }
         let p = positions
         let x = try inputs.required(p.x, attributes.name)
         guard let xLayout = IntegerMatMulKernel.activationLayout(x.dataType) else {

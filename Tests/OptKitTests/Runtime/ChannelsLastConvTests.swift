@@ -1,0 +1,185 @@
+import Foundation
+import Testing
+@testable import OptKit
+
+/// A QDQ chain of two convolutions as the quantizer writes it: x -> Q -> DQ -> Conv(DQ(int8 W1
+/// per channel), bias) -> Relu -> Q -> DQ -> Conv(DQ(int8 W2)) -> [Relu] -> y (float). Both
+/// convolutions are fused; the values between them are channels-last.
+struct ConvChain: Sendable {
+    var batch = 1, channels = 3, height = 11, width = 9
+    var hidden = 8, outputs = 5
+    var kernel = [3, 3], strides = [2, 2], pads = [1, 1, 1, 1], dilations = [1, 1]
+    var kernel2 = [3, 3], strides2 = [1, 1], pads2 = [1, 0, 1, 2]
+    var finalRelu = false
+    /// y = DequantizeLinear(QuantizeLinear(conv2)): conv2 requantizes, in the standard layout.
+    var quantizedOutput = false
+    var seed: UInt64 = 1
+
+    func graph() -> Graph {
+        var graph = Graph(name: "chain")
+        graph.inputs = [ValueInfo(name: "x", type: TensorType(dataType: .float, shape: [batch, channels, height, width].map { .fixed($0) }))]
+        graph.outputs = [ValueInfo(name: "y", type: nil)]
+        var generator = SeededGenerator(seed: seed)
+        func int8s(_ shape: [Int]) -> Tensor {
+            Tensor(elements: (0..<shape.reduce(1, *)).map { _ in Int8.random(in: -127...127, using: &generator) }, dataType: .int8, shape: shape)
+        }
+        graph.initializers = [
+            "xs": Tensor([0.01], shape: []), "xz": Tensor(elements: [UInt8(131)], dataType: .uint8, shape: []),
+            "w1": int8s([hidden, channels] + kernel), "w1s": Tensor((0..<hidden).map { 0.001 + 0.0002 * Float($0) }, shape: [hidden]),
+            "b1": Tensor((0..<hidden).map { Float($0) * 0.03 - 0.1 }, shape: [hidden]),
+            "hs": Tensor([0.02], shape: []), "hz": Tensor(elements: [UInt8(7)], dataType: .uint8, shape: []),
+            "w2": int8s([outputs, hidden] + kernel2), "w2s": Tensor([0.003], shape: []),
+            "ys": Tensor([0.05], shape: []), "yz": Tensor(elements: [UInt8(120)], dataType: .uint8, shape: []),
+        ]
+        graph.nodes = [
+            Node(name: "qx", opType: "QuantizeLinear", inputs: ["x", "xs", "xz"], outputs: ["xq"]),
+            Node(name: "dqx", opType: "DequantizeLinear", inputs: ["xq", "xs", "xz"], outputs: ["xd"]),
+            Node(name: "dqw1", opType: "DequantizeLinear", inputs: ["w1", "w1s"], outputs: ["w1d"], attributes: ["axis": .int(0)]),
+            Node(name: "conv1", opType: "Conv", inputs: ["xd", "w1d", "b1"], outputs: ["c1"],
+                 attributes: ["pads": .ints(pads), "strides": .ints(strides), "dilations": .ints(dilations)]),
+            Node(name: "relu1", opType: "Relu", inputs: ["c1"], outputs: ["r1"]),
+            Node(name: "qh", opType: "QuantizeLinear", inputs: ["r1", "hs", "hz"], outputs: ["hq"]),
+            Node(name: "dqh", opType: "DequantizeLinear", inputs: ["hq", "hs", "hz"], outputs: ["hd"]),
+            Node(name: "dqw2", opType: "DequantizeLinear", inputs: ["w2", "w2s"], outputs: ["w2d"]),
+            Node(name: "conv2", opType: "Conv", inputs: ["hd", "w2d"], outputs: [finalRelu || quantizedOutput ? "c2" : "y"],
+                 attributes: ["pads": .ints(pads2), "strides": .ints(strides2)]),
+        ]
+        let last = quantizedOutput ? "r2" : "y"
+        if finalRelu { graph.nodes.append(Node(name: "relu2", opType: "Relu", inputs: ["c2"], outputs: [last])) }
+        if quantizedOutput {
+            graph.nodes += [
+                Node(name: "qy", opType: "QuantizeLinear", inputs: [finalRelu ? "r2" : "c2", "ys", "yz"], outputs: ["yq"]),
+                Node(name: "dqy", opType: "DequantizeLinear", inputs: ["yq", "ys", "yz"], outputs: ["y"]),
+            ]
+        }
+        return graph
+    }
+}
+
+/// The same fused graph with the channels-last layout taken out again: every fused convolution
+/// on the im2col kernel, which the channels-last one must match exactly.
+private func standardLayout(_ fused: Graph) -> Graph {
+    var graph = fused
+    graph.nodes = fused.nodes.map { node in
+        if node.opType == ChannelsLast.quantizeOp {
+            return Node(name: node.name, opType: "QuantizeLinear", inputs: node.inputs, outputs: node.outputs)
+        }
+        var copy = node
+        copy.attributes[ChannelsLast.inputAttribute] = nil
+        copy.attributes[ChannelsLast.outputAttribute] = nil
+        return copy
+    }
+    return graph
+}
+
+@Suite struct ChannelsLastConvTests {
+    @Test func theRewriteMakesTheValuesBetweenFusedConvolutionsChannelsLast() throws {
+        let fused = QDQFusion.rewrite(ConvChain().graph())
+        let quantize = try #require(fused.nodes.first { $0.name == "qx" })
+        #expect(quantize.domain == QDQFusion.domain && quantize.opType == ChannelsLast.quantizeOp)
+        let conv1 = try #require(fused.nodes.first { $0.name == "conv1" })
+        let conv2 = try #require(fused.nodes.first { $0.name == "conv2" })
+        #expect(try conv1.intAttribute(ChannelsLast.inputAttribute) == 1)
+        #expect(try conv1.intAttribute(ChannelsLast.outputAttribute) == 1)
+        #expect(try conv2.intAttribute(ChannelsLast.inputAttribute) == 1)
+        // y is a float graph output: written in the standard layout.
+        #expect(try conv2.intAttribute(ChannelsLast.outputAttribute) == nil)
+    }
+
+    @Test func aValueReadByAnythingButAFusedConvolutionKeepsTheStandardLayout() throws {
+        // The quantized input is also a graph output, and the hidden value is read by a second
+        // (non-convolution) node: neither may change layout.
+        var graph = ConvChain().graph()
+        graph.outputs.append(ValueInfo(name: "xq", type: nil))
+        graph.nodes.append(Node(name: "peek", opType: "DequantizeLinear", inputs: ["hq", "hs", "hz"], outputs: ["h"]))
+        graph.outputs.append(ValueInfo(name: "h", type: nil))
+        let fused = QDQFusion.rewrite(graph)
+        #expect(!fused.nodes.contains { $0.opType == ChannelsLast.quantizeOp })
+        #expect(!fused.nodes.contains { $0.attributes[ChannelsLast.inputAttribute] != nil || $0.attributes[ChannelsLast.outputAttribute] != nil })
+        let x = randomTensor([1, 3, 11, 9], seed: 5)
+        let outputs = try Executor(graph: graph, opsets: ["": 21], threads: 1).run(["x": x])
+        #expect(outputs["y"]?.shape == [1, 5, 6, 5])
+        #expect(outputs["xq"]?.shape == [1, 3, 11, 9])
+    }
+
+    @Test(arguments: [
+        ConvChain(),
+        ConvChain(batch: 2, channels: 8, height: 16, width: 16, hidden: 40, outputs: 33, kernel: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0],
+              kernel2: [3, 3], strides2: [2, 2], pads2: [1, 1, 1, 1], finalRelu: true, seed: 2),
+        ConvChain(channels: 5, height: 13, width: 17, hidden: 16, outputs: 64, kernel: [5, 3], strides: [1, 2], pads: [2, 1, 2, 1],
+              dilations: [2, 1], kernel2: [2, 2], strides2: [1, 1], pads2: [0, 0, 0, 0], seed: 3),
+        ConvChain(channels: 1, height: 7, width: 7, hidden: 3, outputs: 17, kernel: [3, 3], strides: [1, 1], pads: [0, 0, 0, 0],
+              kernel2: [1, 1], strides2: [1, 1], pads2: [0, 0, 0, 0], finalRelu: true, seed: 4),
+    ])
+    func channelsLastResultsEqualTheIm2colKernelsOnEveryPath(_ chain: ConvChain) throws {
+        let fused = QDQFusion.rewrite(chain.graph())
+        let standard = standardLayout(fused)
+        #expect(fused.nodes.contains { $0.opType == ChannelsLast.quantizeOp })
+        let x = randomTensor([chain.batch, chain.channels, chain.height, chain.width], seed: chain.seed + 100)
+        for level in [3, 2, 1] {
+            let original = IGEMM.instructionSet
+            defer { IGEMM.forceInstructionSet(original) }
+            guard IGEMM.forceInstructionSet(level) == level else { continue }
+            for threads in [1, 2] {
+                // Both graphs are already rewritten: run them as they are.
+                let y = try #require(try Executor(graph: fused, opsets: ["": 21], threads: threads, fuseQuantized: false).run(["x": x])["y"])
+                let reference = try #require(
+                    try Executor(graph: standard, opsets: ["": 21], threads: threads, fuseQuantized: false).run(["x": x])["y"])
+                #expect(y.shape == reference.shape)
+                #expect(y.elements(Float.self) == reference.elements(Float.self), "path \(level), \(threads) thread(s)")
+            }
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func requantizedResultsAreTheSameOnEveryInstructionSet(finalRelu: Bool) throws {
+        // Integer sums and their requantization (rounded in double) are exact on every path, so
+        // a chain ending in a requantized output (here also transposed back to the standard
+        // layout as bytes) gives the same values on AVX-512 VNNI, AVX2 and portable C.
+        let chain = ConvChain(channels: 6, height: 30, width: 34, hidden: 24, outputs: 40, kernel2: [3, 3], strides2: [2, 2],
+                              pads2: [1, 1, 1, 1], finalRelu: finalRelu, quantizedOutput: true, seed: 8)
+        let x = randomTensor([1, 6, 30, 34], seed: 81, range: -2...2)
+        var results: [[Float]] = []
+        for level in [3, 2, 1] {
+            let original = IGEMM.instructionSet
+            defer { IGEMM.forceInstructionSet(original) }
+            guard IGEMM.forceInstructionSet(level) == level else { continue }
+            let y = try #require(try Executor(graph: chain.graph(), opsets: ["": 21], threads: 1).run(["x": x])["y"])
+            results.append(y.elements(Float.self))
+        }
+        #expect(results.count >= 2)
+        for other in results.dropFirst() { #expect(other == results[0]) }
+        #expect(Set(results[0]).count > 20, "the outputs are not all clamped to one value")
+    }
+
+    @Test func quantizingIntoChannelsLastRoundsAsQuantizeLinear() throws {
+        // Values on and around half steps, out of range, and NaN; 3 and 6 channels (padded to 4
+        // and 8) over 37 pixels (a partial vector).
+        for channels in [3, 6] {
+            var values = randomTensor([1, channels, 37, 1], seed: 9, range: -3...3).elements(Float.self)
+            values[0] = 0.025
+            values[1] = -0.015
+            values[2] = .nan
+            values[3] = 1e9
+            let x = Tensor(values, shape: [1, channels, 37, 1])
+            let scale = Tensor([Float(0.01)], shape: []), zero = Tensor(elements: [UInt8(100)], dataType: .uint8, shape: [])
+            let node = Node(name: "q", opType: "QuantizeLinear", inputs: ["x", "s", "z"], outputs: ["y"])
+            for level in [3, 1] {
+                let original = IGEMM.instructionSet
+                defer { IGEMM.forceInstructionSet(original) }
+                guard IGEMM.forceInstructionSet(level) == level else { continue }
+                let context = KernelContext(threadCount: 1)
+                let reference = try QuantizeLinearKernel(node: node, opset: 21).run([x, scale, zero], context)[0].elements(UInt8.self)
+                let y = try ChannelsLastQuantizeKernel(node: node).run([x, scale, zero], context)[0]
+                let cp = (channels + 3) / 4 * 4
+                #expect(y.shape == [1, 37, 1, cp])
+                let bytes = y.elements(UInt8.self)
+                for pixel in 0..<37 {
+                    for c in 0..<channels {
+                        #expect(bytes[pixel * cp + c] == reference[c * 37 + pixel], "path \(level), pixel \(pixel), channel \(c)")
+                    }
+                }
+            }
+        }
+    }
+}
