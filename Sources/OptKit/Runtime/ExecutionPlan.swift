@@ -84,10 +84,7 @@ struct ExecutionPlan {
     /// Folds a Relu, Clip, BatchNormalization or constant Add into the kernel that produces its
     /// only non-constant input, when that kernel can absorb it and nothing else reads the value.
     mutating func fuse() {
-        var readers: [String: Int] = [:]
-        for entry in entries {
-            for input in entry.inputs where !input.isEmpty { readers[input, default: 0] += 1 }
-        }
+        let readers = readerCounts()
         var index = 0
         while index < entries.count {
             if let fusable = entries[index].kernel as? any EpilogueFusable,
@@ -125,10 +122,7 @@ struct ExecutionPlan {
     /// written. In attention, the heads' query, key and value operands are such Transposes.
     /// A Transpose without an explicit perm stays (its default depends on the rank).
     mutating func foldTransposes() {
-        var readers: [String: Int] = [:]
-        for entry in entries {
-            for input in entry.inputs where !input.isEmpty { readers[input, default: 0] += 1 }
-        }
+        let readers = readerCounts()
         var index = 0
         while index < entries.count {
             let transpose = entries[index]
@@ -273,6 +267,15 @@ struct ExecutionPlan {
             constantOperand(half, besides: entries[mul].outputs[0], near: 0.5)
         else { return nil }
         return ([div, erf, add, mul, half], entries[half].outputs[0])
+    }
+
+    /// How many entry inputs read each value (a node reading a value twice counts twice).
+    private func readerCounts() -> [String: Int] {
+        var readers: [String: Int] = [:]
+        for entry in entries {
+            for input in entry.inputs where !input.isEmpty { readers[input, default: 0] += 1 }
+        }
+        return readers
     }
 
     private func isRead(_ value: String) -> Bool {
