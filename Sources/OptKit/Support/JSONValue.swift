@@ -80,12 +80,7 @@ extension JSONValue {
         switch self {
         case .null: text += "null"
         case .bool(let value): text += value ? "true" : "false"
-        case .number(let value):
-            if value.rounded() == value, abs(value) < 1e15 {
-                text += String(Int64(value))
-            } else {
-                text += "\(value)"
-            }
+        case .number(let value): text += Self.numberLiteral(value)
         case .string(let value): text += Self.quoted(value)
         case .array(let items):
             if items.isEmpty { text += "[]"; return }
@@ -109,20 +104,17 @@ extension JSONValue {
         }
     }
 
-    static func quoted(_ string: String) -> String {
-        var result = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case let c where c.value < 0x20:
-                result += "\\u" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
+    /// `string` as a quoted JSON string literal, escaped as `JSONBytes` escapes (the one escaper
+    /// the project has).
+    public static func quoted(_ string: String) -> String {
+        var json = JSONBytes(capacity: string.utf8.count + 2)
+        json.string(string)
+        return String(decoding: json.bytes, as: UTF8.self)
+    }
+
+    /// A number as every JSON writer here prints it: whole numbers without a fraction, so
+    /// `101` stays `101`.
+    public static func numberLiteral(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
     }
 }

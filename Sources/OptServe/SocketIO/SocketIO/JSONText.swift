@@ -13,12 +13,7 @@ enum JSONText {
         switch value {
         case .null: text += "null"
         case .bool(let flag): text += flag ? "true" : "false"
-        case .number(let number):
-            if number.rounded() == number, abs(number) < 1e15 {
-                text += String(Int64(number))
-            } else {
-                text += "\(number)"
-            }
+        case .number(let number): text += JSONValue.numberLiteral(number)
         case .string(let string): text += quoted(string)
         case .array(let items):
             text += "["
@@ -40,21 +35,6 @@ enum JSONText {
     }
 
     static func quoted(_ string: String) -> String {
-        var result = "\""
-        result.reserveCapacity(string.utf8.count + 2)
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
+        JSONValue.quoted(string)
     }
 }
