@@ -325,6 +325,12 @@ void ck_qim2col_pack(const uint8_t *x, long channels, long height, long width, l
                 f = nearbyintf(activate_scalar(ep->activation, f) * ep->out_scale) + (float)ep->out_zero; \
                 f = f < (float)ep->qlo ? (float)ep->qlo : (f > (float)ep->qhi ? (float)ep->qhi : f); \
                 ((uint8_t *)c)[at] = (uint8_t)(int32_t)f;                                          \
+            } else if (ep->requant_single) {                                                       \
+                float f = (float)v * s;                                                            \
+                f = f + (rbf + (ep->col_bias ? ep->col_bias[cc] : 0.0f));                          \
+                f = nearbyintf(f) + (float)ep->out_zero;                                           \
+                f = f < (float)ep->qlo ? (float)ep->qlo : (f > (float)ep->qhi ? (float)ep->qhi : f); \
+                ((uint8_t *)c)[at] = (uint8_t)(int32_t)f;                                          \
             } else {                                                                               \
                 double d = (double)v * (double)s + (double)(rbf + (ep->col_bias ? ep->col_bias[cc] : 0.0f)); \
                 d = nearbyint(d) + ep->out_zero;                                                   \

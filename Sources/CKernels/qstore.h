@@ -50,7 +50,9 @@ INLINE TVNNI void qstore_vnni(const int mr, __m512i acc[CK_QMR][2], const ck_qep
     __m512d lo_d = _mm512_set1_pd((double)ep->qlo - (double)ep->out_zero);
     __m512d hi_d = _mm512_set1_pd((double)ep->qhi - (double)ep->out_zero);
     __m512i zp_i = _mm512_set1_epi32(ep->out_zero);
-    for (int v = 0; v < 2 && ep->output == CK_QOUT_I8; v++) {
+    __m512 lo_f = _mm512_set1_ps((float)ep->qlo - (float)ep->out_zero);
+    __m512 hi_f = _mm512_set1_ps((float)ep->qhi - (float)ep->out_zero);
+    for (int v = 0; v < 2 && ep->output == CK_QOUT_I8 && !ep->requant_single; v++) {
         sd_col[v][0] = _mm512_cvtps_pd(_mm512_castps512_ps256(cscale[v]));
         sd_col[v][1] = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(cscale[v]), 1)));
         __m512 fb = _mm512_add_ps(cbf[v], _mm512_set1_ps(0.0f));
@@ -65,6 +67,21 @@ INLINE TVNNI void qstore_vnni(const int mr, __m512i acc[CK_QMR][2], const ck_qep
     for (int v = 0; v < 2 && uniform_rows; v++) {
         int32_t za0 = zero_at(ep->row_zero, 0, 0);
         corr[v] = _mm512_sub_epi32(cbias[v], _mm512_mullo_epi32(_mm512_set1_epi32(za0), colsum[v]));
+    }
+    // The channels-last convolution's case (8-bit output requantized in float32, everything
+    // per column, one activation zero point, weights' zero point 0): the same arithmetic as
+    // below in a loop free of per-row loads and branches, every per-column value in registers.
+    if (ep->output == CK_QOUT_I8 && ep->requant_single && !ep->activation && per_column && uniform_rows && !has_zb) {
+        for (int i = 0; i < mr; i++) {
+            for (int v = 0; v < 2; v++) {
+                if (!mask[v]) continue;
+                __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc[i][v], corr[v])), cscale[v]);
+                f = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(f, cbf[v]), lo_f), hi_f);
+                __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(f), zp_i);
+                _mm_mask_storeu_epi8((uint8_t *)c + (long)i * ldc + v * 16, mask[v], _mm512_cvtepi32_epi8(q));
+            }
+        }
+        return;
     }
     for (int i = 0; i < mr; i++) {
         long r = row + i;
@@ -104,6 +121,16 @@ INLINE TVNNI void qstore_vnni(const int mr, __m512i acc[CK_QMR][2], const ck_qep
                 f = _mm512_add_ps(f, _mm512_set1_ps((float)ep->out_zero));
                 f = _mm512_min_ps(_mm512_max_ps(f, _mm512_set1_ps((float)ep->qlo)), _mm512_set1_ps((float)ep->qhi));
                 _mm_mask_storeu_epi8((uint8_t *)c + at, mask[v], _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(f)));
+                continue;
+            }
+            if (ep->requant_single) {
+                // Requantized in float32 (see ck_qepilogue.requant_single): the product and the
+                // sum rounded separately, as the portable path does, so all paths agree.
+                __m512 fb = per_column ? cbf[v] : _mm512_add_ps(cbf[v], _mm512_set1_ps(rbf));
+                __m512 f = _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(x), s), fb);
+                f = _mm512_min_ps(_mm512_max_ps(f, lo_f), hi_f);
+                __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(f), zp_i);
+                _mm_mask_storeu_epi8((uint8_t *)c + at, mask[v], _mm512_cvtepi32_epi8(q));
                 continue;
             }
             // Requantized: rounded in double, as ONNX's reference (int32 * float32 -> float64);

@@ -129,6 +129,11 @@ typedef struct ck_qepilogue {
     float out_scale;
     /// Float output: add C's previous contents (a fused residual Add) before the activation.
     int accumulate;
+    /// 8-bit output without an activation: requantize in float32 (sum * scale, then + bias,
+    /// each rounded to float) instead of double. A fused QDQ graph computes its convolution
+    /// and QuantizeLinear in float32, so this is as faithful to it as double and twice as
+    /// fast; QLinearConv / QLinearMatMul as written keep double, as ONNX's reference rounds.
+    int requant_single;
 } ck_qepilogue;
 
 /// Bytes of a packed M x K A operand and of a packed K x N B operand.

@@ -125,7 +125,7 @@ extension ck_qepilogue {
             row_zero: nil, row_zero_step: 0, col_zero: nil, col_zero_step: 0, row_sums: nil, col_sums: nil,
             row_bias_i32: nil, col_bias_i32: nil, output: CK_QOUT_I32, scale: 1, row_scale: nil, col_scale: nil,
             row_bias: nil, col_bias: nil, lo: -.infinity, hi: .infinity, out_zero: 0, qlo: 0, qhi: 255,
-            activation: 0, out_scale: 1, accumulate: 0)
+            activation: 0, out_scale: 1, accumulate: 0, requant_single: 0)
     }
 }
 

@@ -168,7 +168,7 @@ struct IntegerConvKernel: ConstantSpecializable, EpilogueFusable {
         }
         return IntegerEpilogue(
             output: output, channelAxis: .rows, activationZero: xLayout.packedZero(xZero),
-            weightZero: wZero.map(wLayout.packedZero), scales: scales, floatBias: floatBias, integerBias: integerBias)
+            weightZero: wZero.map(wLayout.packedZero), scales: scales, floatBias: floatBias, integerBias: integerBias, singlePrecision: mode == .fused)
     }
 
     func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {

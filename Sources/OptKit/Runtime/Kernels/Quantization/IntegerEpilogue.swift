@@ -26,6 +26,9 @@ final class IntegerEpilogue: @unchecked Sendable {
     let scales: PinnedArray<Float>?
     let floatBias: PinnedArray<Float>?
     let integerBias: PinnedArray<Int32>?
+    /// Requantize in float32 rather than double (`ck_qepilogue.requant_single`): a fused QDQ
+    /// op, whose graph computes in float32 anyway.
+    let singlePrecision: Bool
     /// A fused Tanh or GELU on a float output.
     private(set) var activation = GemmEpilogue.Activation.none
     /// With an activation and an 8-bit output: 1 / the output scale, applied to the activated
@@ -36,8 +39,9 @@ final class IntegerEpilogue: @unchecked Sendable {
     var needsWeightSums: Bool { activationZero != 0 }
 
     init(output: Output, channelAxis: ChannelAxis, activationZero: Int32, weightZero: [Int32],
-         scales: [Float]?, floatBias: [Float]?, integerBias: [Int32]?) {
+         scales: [Float]?, floatBias: [Float]?, integerBias: [Int32]?, singlePrecision: Bool) {
         self.output = output
+        self.singlePrecision = singlePrecision
         self.channelAxis = channelAxis
         self.activationZero = activationZero
         weightZeroPerChannel = weightZero.count > 1
@@ -59,6 +63,7 @@ final class IntegerEpilogue: @unchecked Sendable {
         scales = other.scales
         self.floatBias = floatBias
         integerBias = other.integerBias
+        singlePrecision = other.singlePrecision
     }
 
     /// The same product with another output (a fused Relu narrows the clamp).
@@ -157,6 +162,7 @@ final class IntegerEpilogue: @unchecked Sendable {
             ep.out_zero = zero
             ep.qlo = range.lowerBound
             ep.qhi = range.upperBound
+            ep.requant_single = singlePrecision ? 1 : 0
         }
         return ep
     }

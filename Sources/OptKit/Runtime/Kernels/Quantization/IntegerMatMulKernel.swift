@@ -189,7 +189,7 @@ struct IntegerMatMulKernel: ConstantSpecializable, EpilogueFusable {
         }
         return IntegerEpilogue(
             output: output, channelAxis: .columns, activationZero: aLayout.packedZero(aZero),
-            weightZero: bZero.map(bLayout.packedZero), scales: scales, floatBias: bias, integerBias: nil)
+            weightZero: bZero.map(bLayout.packedZero), scales: scales, floatBias: bias, integerBias: nil, singlePrecision: mode == .fused)
     }
 
     func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {
