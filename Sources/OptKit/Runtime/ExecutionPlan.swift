@@ -144,6 +144,32 @@ struct ExecutionPlan {
         }
     }
 
+    /// Passes the values between chained convolutions in the channels-last layout
+    /// (`ChannelsLastChaining`): a value written by such a kernel is channels-last when it is not
+    /// a graph output and every reader is such a kernel reading it as its input 0 only.
+    mutating func assignChannelsLast() {
+        var readers: [String: [Int]] = [:]
+        for (index, entry) in entries.enumerated() {
+            for input in Set(entry.inputs) where !input.isEmpty { readers[input, default: []].append(index) }
+        }
+        func chains(_ index: Int) -> Bool {
+            (entries[index].kernel as? any ChannelsLastChaining)?.chainsChannelsLast == true
+        }
+        var layout = entries.map { _ in (input: false, output: false) }
+        for (index, entry) in entries.enumerated() where chains(index) {
+            guard entry.outputs.count == 1, let value = entry.outputs.first, !value.isEmpty, !graphOutputs.contains(value),
+                let valueReaders = readers[value], !valueReaders.isEmpty,
+                valueReaders.allSatisfy({ chains($0) && entries[$0].inputs.firstIndex(of: value) == 0 && entries[$0].inputs.lastIndex(of: value) == 0 })
+            else { continue }
+            layout[index].output = true
+            for reader in valueReaders { layout[reader].input = true }
+        }
+        for index in entries.indices where layout[index].input || layout[index].output {
+            guard let kernel = entries[index].kernel as? any ChannelsLastChaining else { continue }
+            entries[index].kernel = kernel.chaining(input: layout[index].input, output: layout[index].output)
+        }
+    }
+
     /// The epilogue that `entry` applies to `value`, when its other inputs are constants of a
     /// form a producing kernel can apply.
     private func epilogue(for entry: Entry, reading value: String) -> FusedEpilogue? {

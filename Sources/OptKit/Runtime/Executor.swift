@@ -80,6 +80,7 @@ public final class Executor: @unchecked Sendable {
         try plan.fold(using: KernelContext(threadCount: threadCount))
         plan.fuse()
         plan.foldTransposes()
+        plan.assignChannelsLast()
 
         var slots: [String: Int] = [:]
         func slot(_ name: String) -> Int {

@@ -42,3 +42,13 @@ protocol EpilogueFusable: Kernel {
 protocol OperandTransposing: Kernel {
     func readingTransposed(operand: Int, perm: [Int]) -> (any Kernel)?
 }
+
+/// A kernel that can exchange its 4-D float input 0 and output with its neighbours in the
+/// engine-internal channels-last layout [N, H, W, C]: a chain of convolutions then never
+/// transposes between them (`ExecutionPlan.assignChannelsLast`). Such values are never graph
+/// outputs and are read by nothing else, so the layout is invisible outside the executor.
+protocol ChannelsLastChaining: Kernel {
+    /// Whether this kernel (as prepared) can read and write the channels-last layout.
+    var chainsChannelsLast: Bool { get }
+    func chaining(input: Bool, output: Bool) -> any Kernel
+}

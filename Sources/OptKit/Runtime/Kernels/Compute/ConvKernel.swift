@@ -2,14 +2,17 @@ import CKernels
 
 /// Conv (opsets 1, 11, 22), 1-D and 2-D, with groups, dilations, strides, pads and auto_pad.
 ///
-/// Each (image, group) is one GEMM: Y_g (out channels x pixels) = W_g (out channels x
-/// in-channels * kernel taps) * im2col(X_g). The im2col matrix is written straight into the
-/// GEMM's packed layout; a 1x1 convolution with unit strides and no padding skips it and packs
-/// X itself. Depthwise convolutions (one input and one output channel per group) run a direct
-/// kernel instead. Constant weights are packed once at prepare time, and a following
-/// BatchNormalization, Relu/Clip or per-channel Add is folded into the weights, bias and
-/// epilogue.
-struct ConvKernel: ConstantSpecializable, EpilogueFusable {
+/// A 2-D convolution of one group with constant weights and more than one tap runs as an
+/// implicit GEMM on channels-last pixels (`ConvKernel+ChannelsLast.swift`), and passes its
+/// result to the next such convolution in that layout when the executor allows it
+/// (`ChannelsLastChaining`). Otherwise each (image, group) is one GEMM: Y_g (out channels x
+/// pixels) = W_g (out channels x in-channels * kernel taps) * im2col(X_g). The im2col matrix is
+/// written straight into the GEMM's packed layout; a 1x1 convolution with unit strides and no
+/// padding skips it and packs X itself. Depthwise convolutions (one input and one output
+/// channel per group) run a direct kernel instead. Constant weights are packed once at prepare
+/// time, and a following BatchNormalization, Relu/Clip or per-channel Add is folded into the
+/// weights, bias and epilogue.
+struct ConvKernel: ConstantSpecializable, EpilogueFusable, ChannelsLastChaining {
     let attributes: ComputeAttributes
     let spatial: SpatialAttributes
     let group: Int
@@ -21,6 +24,9 @@ struct ConvKernel: ConstantSpecializable, EpilogueFusable {
     var biasIsConstant = false
     var lower: Float = -.infinity
     var upper: Float = .infinity
+    /// X arrives / Y leaves in the channels-last layout [N, H, W, C] (set by the executor).
+    var channelsLastInput = false
+    var channelsLastOutput = false
 
     init(node: Node) throws(EngineError) {
         attributes = ComputeAttributes(node)
@@ -39,7 +45,7 @@ struct ConvKernel: ConstantSpecializable, EpilogueFusable {
             throw attributes.input("W must have rank 3 or 4, got shape \(w.shape)")
         }
         var copy = self
-        copy.weights = try ConvWeights(w.elements(Float.self), shape: w.shape, group: group, attributes)
+        copy.weights = try ConvWeights(w.elements(Float.self), shape: w.shape, group: group, attributes, channelsLast: true)
         if constants.count >= 3 {
             if let b = constants[2] {
                 guard b.dataType == .float, b.count == w.shape[0] else {
@@ -83,6 +89,7 @@ struct ConvKernel: ConstantSpecializable, EpilogueFusable {
     }
 
     func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {
+        if let weights, let filters = weights.channelsLast { return try runChannelsLast(inputs, weights, filters, context) }
         guard inputs.count >= 2, let x = inputs[0] else { throw attributes.input("Conv takes inputs X and W") }
         guard x.dataType == .float else { throw attributes.input("Conv runs on float tensors, got \(x.dataType)") }
         let weights: ConvWeights
@@ -94,7 +101,7 @@ struct ConvKernel: ConstantSpecializable, EpilogueFusable {
                 if w.rank > 4 { throw attributes.unsupported("W", "\(w.rank - 2)-D convolution (the engine runs 1-D and 2-D)") }
                 throw attributes.input("W must have rank 3 or 4, got shape \(w.shape)")
             }
-            weights = try ConvWeights(w.elements(Float.self), shape: w.shape, group: group, attributes)
+            weights = try ConvWeights(w.elements(Float.self), shape: w.shape, group: group, attributes, channelsLast: false)
         }
         var bias = self.bias
         if !biasIsConstant, inputs.count >= 3, let b = inputs[2] {
@@ -175,7 +182,7 @@ struct ConvKernel: ConstantSpecializable, EpilogueFusable {
 }
 
 /// A convolution's weights, kept raw (to rescale for a fused BatchNormalization) and packed
-/// per group as the GEMM's A operand.
+/// either per group as the im2col GEMM's A operand or for the channels-last implicit GEMM.
 final class ConvWeights: @unchecked Sendable {
     let raw: [Float]
     let outChannels: Int
@@ -185,19 +192,24 @@ final class ConvWeights: @unchecked Sendable {
     /// Kernel taps per channel (kh * kw).
     let taps: Int
     let packed: [PackedMatrix]
+    /// The channels-last kernel's packing, instead of `packed`: for 2-D convolutions of one
+    /// group with more than one tap (a 1x1 convolution reads X as it is in the GEMM).
+    let channelsLast: ChannelsLastFilters?
 
     /// One input and one output channel per group: the direct kernel runs it.
     var isDepthwise: Bool { group > 1 && inPerGroup == 1 && outChannels == group }
 
-    convenience init(_ raw: [Float], shape: [Int], group: Int, _ attributes: ComputeAttributes) throws(EngineError) {
+    /// `channelsLast`: pack for the channels-last kernel when the shape suits it (constant
+    /// weights only; weights given per run use the im2col GEMM).
+    convenience init(_ raw: [Float], shape: [Int], group: Int, _ attributes: ComputeAttributes, channelsLast: Bool) throws(EngineError) {
         guard shape[0] % group == 0 else {
             throw attributes.input("W's \(shape[0]) output channels do not divide into \(group) groups")
         }
         guard shape.allSatisfy({ $0 > 0 }) else { throw attributes.input("W has an empty axis: \(shape)") }
-        self.init(validated: raw, shape: shape, group: group)
+        self.init(validated: raw, shape: shape, group: group, channelsLast: channelsLast)
     }
 
-    private init(validated raw: [Float], shape: [Int], group: Int) {
+    private init(validated raw: [Float], shape: [Int], group: Int, channelsLast: Bool) {
         self.raw = raw
         self.group = group
         outChannels = shape[0]
@@ -206,6 +218,12 @@ final class ConvWeights: @unchecked Sendable {
         taps = kernel.reduce(1, *)
         let rows = outChannels / group, depth = inPerGroup * taps
         let isDepthwise = group > 1 && inPerGroup == 1 && outChannels == group
+        if channelsLast, group == 1, kernel.count == 2, taps > 1 {
+            self.channelsLast = ChannelsLastFilters(raw, outChannels: outChannels, channels: inPerGroup, taps: taps)
+            packed = []
+            return
+        }
+        self.channelsLast = nil
         packed = isDepthwise ? [] : raw.withUnsafeBufferPointer { buffer in
             (0..<group).map { g in
                 PackedMatrix(rows: rows, columns: depth, source: buffer.baseAddress! + g * rows * depth,
@@ -221,6 +239,6 @@ final class ConvWeights: @unchecked Sendable {
         for channel in 0..<outChannels {
             for index in channel * perChannel..<(channel + 1) * perChannel { values[index] *= scale[channel] }
         }
-        return ConvWeights(validated: values, shape: [outChannels, inPerGroup] + kernel, group: group)
+        return ConvWeights(validated: values, shape: [outChannels, inPerGroup] + kernel, group: group, channelsLast: channelsLast != nil)
     }
 }

@@ -4,7 +4,7 @@
 /// this CPU has no float16 arithmetic worth using, so computing in float32 on float16 storage is
 /// both the fast and the accurate choice (one rounding per op output, as float16 storage
 /// requires). Constant weights are widened once, at prepare time, and then packed as usual.
-struct WideningKernel: ConstantSpecializable, EpilogueFusable, OperandTransposing {
+struct WideningKernel: ConstantSpecializable, EpilogueFusable, OperandTransposing, ChannelsLastChaining {
     let inner: any Kernel
     let node: String
     /// Element types widened to float32 (float16 always; uint8/int8 for MaxPool, whose maximum
@@ -47,6 +47,14 @@ struct WideningKernel: ConstantSpecializable, EpilogueFusable, OperandTransposin
             return nil
         }
         return WideningKernel(inner: permuted, node: node, widened: widened, constantType: constantType)
+    }
+
+    var chainsChannelsLast: Bool { (inner as? any ChannelsLastChaining)?.chainsChannelsLast == true }
+
+    /// Widening is element-wise, so it keeps any layout.
+    func chaining(input: Bool, output: Bool) -> any Kernel {
+        guard let chaining = inner as? any ChannelsLastChaining else { return self }
+        return WideningKernel(inner: chaining.chaining(input: input, output: output), node: node, widened: widened, constantType: constantType)
     }
 
     func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {

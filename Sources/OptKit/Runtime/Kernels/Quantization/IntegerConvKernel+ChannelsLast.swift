@@ -101,10 +101,7 @@ extension IntegerConvKernel {
     private static func transpose(_ source: UnsafeMutableRawPointer, rows: Int, columns: Int, elementBytes: Int,
                                   into destination: UnsafeMutableRawPointer) {
         if elementBytes == 4 {
-            let s = source.assumingMemoryBound(to: UInt32.self), d = destination.assumingMemoryBound(to: UInt32.self)
-            for r in 0..<rows {
-                for c in 0..<columns { d[c * rows + r] = s[r * columns + c] }
-            }
+            ck_transpose32(source, rows, columns, destination)
         } else {
             let s = source.assumingMemoryBound(to: UInt8.self), d = destination.assumingMemoryBound(to: UInt8.self)
             for r in 0..<rows {

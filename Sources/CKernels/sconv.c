@@ -1,0 +1,296 @@
+// Float convolution as an implicit GEMM on channels-last activations: rows are output pixels,
+// columns output channels, k runs over (tap, input channel). No im2col matrix is built: for
+// each block of CK_SMR output pixels and each kernel tap, the micro-kernel broadcasts each
+// pixel's input channels straight from the input (padding taps read a buffer of zeros) and
+// multiplies them with a row of packed weights, CK_SNR output channels wide.
+//
+// Why: the NCHW im2col product (output channels x pixels) spent a quarter of the CNN example's
+// time writing the im2col panels, and its 32-pixel panels ran half empty on the 6x6 layer.
+// Channels-last, a tap's channels are contiguous, a stride-2 convolution costs no more than a
+// stride-1 one, and the output channels (16 to 128 in robot encoders) fill the vectors.
+//
+// Where every tap of a block's pixels lies inside the image and the kernel's columns are
+// adjacent (dilation 1 along the width), the kw taps of one kernel row are kw * C contiguous
+// floats: the micro-kernel then runs over kernel rows, not taps, with one pointer per row and
+// pixel. For a 3-channel image that is 3 pointer sets per block instead of 9.
+//
+// The output is addressed through strides, so the kernel writes NHWC (the next convolution's
+// input) or NCHW.
+
+#include "CKernels.h"
+#include "convrow.h"
+#include <immintrin.h>
+#include <string.h>
+
+#define T512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,fma")))
+#define T256 __attribute__((target("avx2,fma")))
+#define INLINE static inline __attribute__((always_inline))
+
+#define SMR CK_SMR
+#define SNR CK_SNR
+
+size_t ck_sconv_weights_count(long taps, long channels, long n) {
+    return (size_t)((n + SNR - 1) / SNR) * SNR * (size_t)(taps * channels);
+}
+
+void ck_sconv_pack_weights(long n, long channels, long taps, const float *w, float *dst) {
+    long k = taps * channels;
+    memset(dst, 0, ck_sconv_weights_count(taps, channels, n) * sizeof(float));
+    for (long o = 0; o < n; o++) {
+        float *panel = dst + (o / SNR) * k * SNR;
+        for (long c = 0; c < channels; c++)
+            for (long t = 0; t < taps; t++) panel[(t * channels + c) * SNR + o % SNR] = w[(o * channels + c) * taps + t];
+    }
+}
+
+size_t ck_sconv_work_bytes(long taps, long kernel_h) {
+    return (size_t)taps * SMR * sizeof(const float *) + (size_t)(taps + kernel_h) * sizeof(long);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tile's epilogue: bias per output channel, clamp (a fused Relu / Clip), and the store in
+// either layout. `tile` is [SMR][SNR].
+
+INLINE void store_tile(const float *tile, int mr, int nr, const float *bias, long col, float lo, float hi,
+                       float *y, long y_pixel, long y_channel) {
+    for (int i = 0; i < mr; i++) {
+        for (int j = 0; j < nr; j++) {
+            float v = tile[i * SNR + j] + (bias ? bias[col + j] : 0.0f);
+            v = v < lo ? lo : (v > hi ? hi : v);
+            y[i * y_pixel + j * y_channel] = v;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Portable and AVX2 micro-kernel: the SMR x SNR tile in an array the compiler vectorizes along
+// the output channels. `ptrs` holds, per tap, SMR pointers to the pixels' first channel.
+
+#define SCONV_TILE_PARAMS                                                                          \
+    int mr, int nr, long taps, long channels, const float *const *ptrs, const float *w,           \
+        const float *bias, long col, float lo, float hi, float *y, long y_pixel, long y_channel
+
+INLINE void tile_body(SCONV_TILE_PARAMS) {
+    float tile[SMR * SNR] __attribute__((aligned(64)));
+    memset(tile, 0, sizeof tile);
+    for (long t = 0; t < taps; t++) {
+        for (int i = 0; i < mr; i++) {
+            const float *p = ptrs[t * SMR + i];
+            const float *wt = w + t * channels * SNR;
+            float *acc = tile + i * SNR;
+            for (long c = 0; c < channels; c++) {
+                float a = p[c];
+                const float *wr = wt + c * SNR;
+                for (int j = 0; j < SNR; j++) acc[j] += a * wr[j];
+            }
+        }
+    }
+    store_tile(tile, mr, nr, bias, col, lo, hi, y, y_pixel, y_channel);
+}
+
+static void tile_generic(SCONV_TILE_PARAMS) {
+    tile_body(mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, y_pixel, y_channel);
+}
+static T256 void tile_avx2(SCONV_TILE_PARAMS) {
+    tile_body(mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, y_pixel, y_channel);
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX-512: 8 pixels x (16 * nv) channels in named accumulators (an array would be spilled:
+// the compiler cannot prove the input loads do not alias it). `direct`: every tap of every
+// pixel of the block is inside the image, ptrs holds each pixel's first tap and `taps` runs of
+// `channels` floats lie at fixed offsets from it (kernel rows of kw * C floats, or single
+// taps); else ptrs holds every (tap, pixel).
+
+#define SROW(i)                                                                                    \
+    {                                                                                              \
+        __m512 av = _mm512_set1_ps(p##i[c]);                                                       \
+        c##i##0 = _mm512_fmadd_ps(av, b0, c##i##0);                                                \
+        if (nv == 2) c##i##1 = _mm512_fmadd_ps(av, b1, c##i##1);                                   \
+    }
+
+#define SSTORE(i)                                                                                  \
+    if (i < mr) {                                                                                  \
+        __m512 v0 = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(c##i##0, bias0), vlo), vhi);         \
+        __m512 v1 = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(c##i##1, bias1), vlo), vhi);         \
+        if (y_channel == 1) {                                                                      \
+            _mm512_mask_storeu_ps(y + i * y_pixel, m0, v0);                                        \
+            if (nv == 2) _mm512_mask_storeu_ps(y + i * y_pixel + 16, m1, v1);                      \
+        } else {                                                                                   \
+            _mm512_store_ps(tile + i * SNR, v0);                                                   \
+            _mm512_store_ps(tile + i * SNR + 16, v1);                                              \
+        }                                                                                          \
+    }
+
+INLINE T512 void tile_512(const int nv, const int direct, SCONV_TILE_PARAMS, const long *tap_offset) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m512 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00;
+    __m512 c70 = c00, c71 = c00;
+    for (long t = 0; t < taps; t++) {
+        const float *const *pt = direct ? ptrs : ptrs + t * SMR;
+        long off = direct ? tap_offset[t] : 0;
+        const float *p0 = pt[0] + off, *p1 = pt[1] + off, *p2 = pt[2] + off, *p3 = pt[3] + off;
+        const float *p4 = pt[4] + off, *p5 = pt[5] + off, *p6 = pt[6] + off, *p7 = pt[7] + off;
+        const float *wt = w + t * channels * SNR;
+        for (long c = 0; c < channels; c++) {
+            __m512 b0 = _mm512_load_ps(wt + c * SNR);
+            __m512 b1 = nv == 2 ? _mm512_load_ps(wt + c * SNR + 16) : _mm512_setzero_ps();
+            SROW(0) SROW(1) SROW(2) SROW(3) SROW(4) SROW(5) SROW(6) SROW(7)
+        }
+    }
+    __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : (nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : 0);
+    __m512 bias0 = bias ? _mm512_maskz_loadu_ps(m0, bias + col) : _mm512_setzero_ps();
+    __m512 bias1 = bias && m1 ? _mm512_maskz_loadu_ps(m1, bias + col + 16) : _mm512_setzero_ps();
+    __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+    float tile[SMR * SNR] __attribute__((aligned(64)));
+    SSTORE(0) SSTORE(1) SSTORE(2) SSTORE(3) SSTORE(4) SSTORE(5) SSTORE(6) SSTORE(7)
+    if (y_channel != 1) {
+        // A standard-layout (NCHW) output: each channel's pixels are a short row.
+        for (int j = 0; j < nr; j++)
+            for (int i = 0; i < mr; i++) y[i * y_pixel + j * y_channel] = tile[i * SNR + j];
+    }
+}
+
+static T512 void block_512(int direct, SCONV_TILE_PARAMS, const long *tap_offset) {
+    if (direct) {
+        if (nr > 16) tile_512(2, 1, mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, y_pixel, y_channel, tap_offset);
+        else tile_512(1, 1, mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, y_pixel, y_channel, tap_offset);
+    } else {
+        if (nr > 16) tile_512(2, 0, mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, y_pixel, y_channel, tap_offset);
+        else tile_512(1, 0, mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, y_pixel, y_channel, tap_offset);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The driver: pixel blocks, their tap pointers, and the tile per column panel.
+
+void ck_sconv(const float *x, long height, long width, long channels, long kernel_h, long kernel_w,
+              long stride_h, long stride_w, long dilation_h, long dilation_w, long pad_top, long pad_left,
+              long out_h, long out_w, long n, const float *w, const float *bias, float lo, float hi, float *y,
+              long y_pixel, long y_channel, long p0, long p1, const float *zeros, void *work) {
+    long total = out_h * out_w;
+    if (p1 > total) p1 = total;
+    if (p0 >= p1 || n <= 0) return;
+    long taps = kernel_h * kernel_w, k = taps * channels;
+    const float **ptrs = (const float **)work;
+    long *tap_offset = (long *)(void *)((char *)work + (size_t)taps * SMR * sizeof(const float *));
+    long *row_offset = tap_offset + taps;
+    for (long ky = 0; ky < kernel_h; ky++) {
+        row_offset[ky] = ky * dilation_h * width * channels;
+        for (long kx = 0; kx < kernel_w; kx++)
+            tap_offset[ky * kernel_w + kx] = (ky * dilation_h * width + kx * dilation_w) * channels;
+    }
+    // Direct blocks run over kernel rows of kw * C contiguous floats when the columns touch.
+    int rows = dilation_w == 1;
+    long direct_taps = rows ? kernel_h : taps, direct_run = rows ? kernel_w * channels : channels;
+    const long *direct_offset = rows ? row_offset : tap_offset;
+    long span_y = (kernel_h - 1) * dilation_h, span_x = (kernel_w - 1) * dilation_w;
+    int isa = ck_isa();
+    long oy = p0 / out_w, ox = p0 % out_w;
+    for (long p = p0; p < p1; p += SMR) {
+        int mr = (int)(p1 - p < SMR ? p1 - p : SMR);
+        // A block in one output row with every tap inside the image (most blocks of a large
+        // image): each pixel's first tap, the offsets added by the AVX-512 kernel; else every
+        // (tap, pixel).
+        long first = isa >= 3 ? direct_row_start(oy, ox, mr, out_w, height, width, stride_h, stride_w, pad_top, pad_left,
+                                                 span_y, span_x) : -1;
+        int direct = first >= 0;
+        if (direct) {
+            for (int i = 0; i < mr; i++) ptrs[i] = x + (first + i * stride_w) * channels;
+            for (int i = mr; i < SMR; i++) ptrs[i] = ptrs[0];
+            ox += mr;
+            if (ox == out_w) {
+                ox = 0;
+                oy++;
+            }
+        } else {
+            for (int i = 0; i < mr; i++) {
+                long iy0 = oy * stride_h - pad_top, ix0 = ox * stride_w - pad_left;
+                if (iy0 >= 0 && iy0 + span_y < height && ix0 >= 0 && ix0 + span_x < width) {
+                    const float *base = x + (iy0 * width + ix0) * channels;
+                    for (long t = 0; t < taps; t++) ptrs[t * SMR + i] = base + tap_offset[t];
+                } else {
+                    for (long ky = 0, t = 0; ky < kernel_h; ky++) {
+                        long iy = iy0 + ky * dilation_h;
+                        int row_inside = (unsigned long)iy < (unsigned long)height;
+                        for (long kx = 0; kx < kernel_w; kx++, t++) {
+                            long ix = ix0 + kx * dilation_w;
+                            int inside = row_inside & ((unsigned long)ix < (unsigned long)width);
+                            ptrs[t * SMR + i] = inside ? x + (iy * width + ix) * channels : zeros;
+                        }
+                    }
+                }
+                if (++ox == out_w) {
+                    ox = 0;
+                    oy++;
+                }
+            }
+            // Missing rows of a partial block repeat the first pixel; their results are dropped.
+            for (int i = mr; i < SMR; i++)
+                for (long t = 0; t < taps; t++) ptrs[t * SMR + i] = ptrs[t * SMR];
+        }
+        float *out = y + p * y_pixel;
+        for (long q = 0; q < n; q += SNR) {
+            int nr = (int)(n - q < SNR ? n - q : SNR);
+            const float *panel = w + (q / SNR) * k * SNR;
+            float *dst = out + q * y_channel;
+            if (isa >= 3 && direct)
+                block_512(1, mr, nr, direct_taps, direct_run, ptrs, panel, bias, q, lo, hi, dst, y_pixel, y_channel, direct_offset);
+            else if (isa >= 3)
+                block_512(0, mr, nr, taps, channels, ptrs, panel, bias, q, lo, hi, dst, y_pixel, y_channel, tap_offset);
+            else if (isa == 2)
+                tile_avx2(mr, nr, taps, channels, ptrs, panel, bias, q, lo, hi, dst, y_pixel, y_channel);
+            else
+                tile_generic(mr, nr, taps, channels, ptrs, panel, bias, q, lo, hi, dst, y_pixel, y_channel);
+        }
+    }
+}
+
+/// Three rows (an RGB image's planes) interleaved 16 columns at a time: each output vector
+/// takes its first two values from one two-source permute and the third from a masked one.
+static T512 void transpose3_512(const float *x, long cols, float *y) {
+    int32_t from_ab[3][16], from_c[3][16];
+    __mmask16 take_c[3] = {0, 0, 0};
+    for (int v = 0; v < 3; v++) {
+        for (int lane = 0; lane < 16; lane++) {
+            int j = 16 * v + lane, col = j / 3, row = j % 3;
+            from_ab[v][lane] = row == 1 ? 16 + col : col;
+            from_c[v][lane] = col;
+            if (row == 2) take_c[v] |= (__mmask16)(1u << lane);
+        }
+    }
+    __m512i ab[3], cc[3];
+    for (int v = 0; v < 3; v++) {
+        ab[v] = _mm512_loadu_si512(from_ab[v]);
+        cc[v] = _mm512_loadu_si512(from_c[v]);
+    }
+    long p = 0;
+    for (; p + 16 <= cols; p += 16) {
+        __m512 a = _mm512_loadu_ps(x + p), b = _mm512_loadu_ps(x + cols + p), c = _mm512_loadu_ps(x + 2 * cols + p);
+        for (int v = 0; v < 3; v++) {
+            __m512 t = _mm512_permutex2var_ps(a, ab[v], b);
+            _mm512_storeu_ps(y + 3 * p + 16 * v, _mm512_mask_permutexvar_ps(t, take_c[v], cc[v], c));
+        }
+    }
+    for (; p < cols; p++)
+        for (int r = 0; r < 3; r++) y[3 * p + r] = x[r * cols + p];
+}
+
+void ck_transpose32(const void *src, long rows, long cols, void *dst) {
+    const float *x = src;
+    float *y = dst;
+    if (rows == 3 && ck_isa() >= 3) {
+        transpose3_512(x, cols, y);
+        return;
+    }
+    // Blocks of 16 columns: each row's run is read contiguously, the writes stay in a few
+    // cache lines.
+    for (long c0 = 0; c0 < cols; c0 += 16) {
+        long c1 = c0 + 16 < cols ? c0 + 16 : cols;
+        for (long r = 0; r < rows; r++) {
+            const float *run = x + r * cols;
+            for (long c = c0; c < c1; c++) y[c * rows + r] = run[c];
+        }
+    }
+}
