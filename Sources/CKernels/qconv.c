@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "activations.h"
+#include "convrow.h"
 #include "qstore.h"
 
 #define QMR CK_QMR
@@ -49,7 +50,8 @@ void ck_qconv_pack_weights(long n, long channels, long taps, long cp, const int8
 }
 
 size_t ck_qconv_work_bytes(long taps, long cp) {
-    return (size_t)taps * QMR * sizeof(const uint8_t *) + (size_t)taps * sizeof(long) +
+    // Pointers per (tap, pixel); offsets per tap and per kernel row (at most `taps` rows).
+    return (size_t)taps * QMR * sizeof(const uint8_t *) + (size_t)(2 * taps) * sizeof(long) +
            ck_qpacked_a_bytes(QMR, taps * cp) + 64;
 }
 
@@ -134,33 +136,38 @@ void ck_qconv_nhwc(const uint8_t *x, long height, long width, long cp, long kern
     size_t es = ep->output == CK_QOUT_I8 ? 1 : 4;
     const uint8_t **ptrs = (const uint8_t **)(void *)work;
     long *tap_offset = (long *)(void *)(work + (size_t)taps * QMR * sizeof(const uint8_t *));
-    uint8_t *packed = work + (size_t)taps * QMR * sizeof(const uint8_t *) + (size_t)taps * sizeof(long);
+    long *row_offset = tap_offset + taps;
+    uint8_t *packed = work + (size_t)taps * QMR * sizeof(const uint8_t *) + (size_t)(2 * taps) * sizeof(long);
     packed += (64 - ((uintptr_t)packed & 63)) & 63;
-    for (long ky = 0; ky < kernel_h; ky++)
+    for (long ky = 0; ky < kernel_h; ky++) {
+        row_offset[ky] = ky * dilation_h * width * cp;
         for (long kx = 0; kx < kernel_w; kx++)
             tap_offset[ky * kernel_w + kx] = (ky * dilation_h * width + kx * dilation_w) * cp;
+    }
+    // Direct blocks run over kernel rows of kw * cp contiguous bytes when the columns touch
+    // (as the float kernel in sconv.c): one pointer per row and pixel instead of per tap.
+    int rows = dilation_w == 1;
+    long direct_taps = rows ? kernel_h : taps, direct_kg = rows ? kernel_w * kg : kg;
+    const long *direct_offset = rows ? row_offset : tap_offset;
     long span_y = (kernel_h - 1) * dilation_h, span_x = (kernel_w - 1) * dilation_w;
     int vnni = ck_qisa() >= 3;
     long oy = p0 / out_w, ox = p0 % out_w;
     for (long p = p0; p < p1; p += QMR) {
         int mr = (int)(p1 - p < QMR ? p1 - p : QMR);
-        // First each pixel's first tap, when every pixel of the block has all its taps inside
-        // the image (the VNNI kernel then adds the tap offsets itself); else every tap.
-        int direct = vnni;
-        long by = oy, bx = ox;
-        for (int i = 0; i < mr && direct; i++) {
-            long iy0 = by * stride_h - pad_top, ix0 = bx * stride_w - pad_left;
-            if (iy0 >= 0 && iy0 + span_y < height && ix0 >= 0 && ix0 + span_x < width) ptrs[i] = x + (iy0 * width + ix0) * cp;
-            else direct = 0;
-            if (++bx == out_w) {
-                bx = 0;
-                by++;
-            }
-        }
+        // A block in one output row with every tap inside the image (most blocks of a large
+        // image): each pixel's first tap, the offsets added by the AVX-512 kernel; else every
+        // (tap, pixel).
+        long first = vnni ? direct_row_start(oy, ox, mr, out_w, height, width, stride_h, stride_w, pad_top, pad_left,
+                                                 span_y, span_x) : -1;
+        int direct = first >= 0;
         if (direct) {
+            for (int i = 0; i < mr; i++) ptrs[i] = x + (first + i * stride_w) * cp;
             for (int i = mr; i < QMR; i++) ptrs[i] = ptrs[0];
-            oy = by;
-            ox = bx;
+            ox += mr;
+            if (ox == out_w) {
+                ox = 0;
+                oy++;
+            }
         } else {
             for (int i = 0; i < mr; i++) {
                 long iy0 = oy * stride_h - pad_top, ix0 = ox * stride_w - pad_left;
@@ -191,8 +198,12 @@ void ck_qconv_nhwc(const uint8_t *x, long height, long width, long cp, long kern
         if (vnni) {
             for (long q = 0; q < n; q += QNR) {
                 int nr = (int)(n - q < QNR ? n - q : QNR);
-                conv_block_vnni(mr, nr, direct, taps, kg, ptrs, tap_offset, w + (q / QNR) * k * QNR, ep,
-                                out + q * es, ldy, p, q);
+                if (direct)
+                    conv_block_vnni(mr, nr, 1, direct_taps, direct_kg, ptrs, direct_offset, w + (q / QNR) * k * QNR, ep,
+                                    out + q * es, ldy, p, q);
+                else
+                    conv_block_vnni(mr, nr, 0, taps, kg, ptrs, tap_offset, w + (q / QNR) * k * QNR, ep, out + q * es,
+                                    ldy, p, q);
             }
         } else {
             // Pack the block as a packed A panel ([group of 4 k][pixel][4]; missing pixels zero)
@@ -214,10 +225,25 @@ void ck_qconv_nhwc(const uint8_t *x, long height, long width, long cp, long kern
 // ---------------------------------------------------------------------------------------------
 // QuantizeLinear into channels-last bytes.
 
-/// Sixteen floats quantized as ck_quantize does, as int32 in [qlo, qhi].
-INLINE TVNNI __m512i quantize16(const float *x, __mmask16 m, __m512 vs, __m512 lo, __m512 hi, __m512i zp) {
+/// Sixteen floats quantized as ck_quantize does, as int32 in [qlo, qhi]. x / scale is computed
+/// without a division when `inv` (1 / scale) is given: r = x * inv, then one Newton step on the
+/// exact remainder (Markstein: with inv correctly rounded, fma(x - r * scale, inv, r) is the
+/// correctly rounded quotient, so the same value the division gives; checked against vdivps on
+/// 3.2e9 values, half steps included). A division took most of this loop's time.
+INLINE TVNNI __m512i quantize16(const float *x, __mmask16 m, __m512 vs, const __m512 *inv, __m512 lo, __m512 hi, __m512i zp) {
     __m512 v = _mm512_maskz_loadu_ps(m, x);
-    __m512 q = _mm512_roundscale_ps(_mm512_div_ps(v, vs), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 quotient;
+    if (inv) {
+        __m512 r = _mm512_mul_ps(v, *inv);
+        quotient = _mm512_fmadd_ps(_mm512_fnmadd_ps(r, vs, v), *inv, r);
+        // An infinite r (x infinite, or x * inv beyond float) has a NaN remainder: keep r,
+        // which saturates as the quotient would.
+        __mmask16 infinite = _mm512_cmp_ps_mask(_mm512_abs_ps(r), _mm512_set1_ps(INFINITY), _CMP_EQ_OQ);
+        quotient = _mm512_mask_mov_ps(quotient, infinite, r);
+    } else {
+        quotient = _mm512_div_ps(v, vs);
+    }
+    __m512 q = _mm512_roundscale_ps(quotient, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     q = _mm512_min_ps(_mm512_max_ps(q, lo), hi);
     q = _mm512_mask_mov_ps(q, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), _mm512_setzero_ps());
     return _mm512_add_epi32(_mm512_cvtps_epi32(q), zp);
@@ -229,6 +255,9 @@ INLINE TVNNI __m512i quantize16(const float *x, __mmask16 m, __m512 vs, __m512 l
 static TVNNI void quantize_nhwc_avx512(const float *x, long channels, long pixels, long cp, float scale,
                                        int32_t zero, int32_t qlo, int32_t qhi, uint8_t *y) {
     __m512 vs = _mm512_set1_ps(scale);
+    // The division-free quotient needs a normal scale with a normal reciprocal.
+    __m512 reciprocal = _mm512_set1_ps(1.0f / scale);
+    const __m512 *inv = isnormal(scale) && isnormal(1.0f / scale) ? &reciprocal : NULL;
     __m512 lo = _mm512_set1_ps((float)qlo - (float)zero), hi = _mm512_set1_ps((float)qhi - (float)zero);
     __m512i zp = _mm512_set1_epi32(zero), bytes = _mm512_set1_epi32(0xFF);
     __m512i index = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
@@ -239,7 +268,7 @@ static TVNNI void quantize_nhwc_avx512(const float *x, long channels, long pixel
         for (long c0 = 0; c0 < cp; c0 += 4) {
             __m512i word = _mm512_setzero_si512();
             for (int b = 0; b < 4 && c0 + b < channels; b++) {
-                __m512i q = _mm512_and_si512(quantize16(x + (c0 + b) * pixels + p, m, vs, lo, hi, zp), bytes);
+                __m512i q = _mm512_and_si512(quantize16(x + (c0 + b) * pixels + p, m, vs, inv, lo, hi, zp), bytes);
                 word = _mm512_or_si512(word, _mm512_slli_epi32(q, 8 * b));
             }
             if (cp == 4) _mm512_mask_storeu_epi32(y + p * 4, m, word);

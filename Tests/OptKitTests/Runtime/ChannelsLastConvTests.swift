@@ -133,9 +133,10 @@ private func standardLayout(_ fused: Graph) -> Graph {
 
     @Test(arguments: [false, true])
     func requantizedResultsAreTheSameOnEveryInstructionSet(finalRelu: Bool) throws {
-        // Integer sums and their requantization (rounded in double) are exact on every path, so
-        // a chain ending in a requantized output (here also transposed back to the standard
-        // layout as bytes) gives the same values on AVX-512 VNNI, AVX2 and portable C.
+        // Integer sums and their requantization (a fused op's: in float32, product and sum
+        // rounded separately) are the same on every path, so a chain ending in a requantized
+        // output (here also transposed back to the standard layout as bytes) gives the same
+        // values on AVX-512 VNNI, AVX2 and portable C.
         let chain = ConvChain(channels: 6, height: 30, width: 34, hidden: 24, outputs: 40, kernel2: [3, 3], strides2: [2, 2],
                               pads2: [1, 1, 1, 1], finalRelu: finalRelu, quantizedOutput: true, seed: 8)
         let x = randomTensor([1, 6, 30, 34], seed: 81, range: -2...2)
@@ -153,14 +154,17 @@ private func standardLayout(_ fused: Graph) -> Graph {
     }
 
     @Test func quantizingIntoChannelsLastRoundsAsQuantizeLinear() throws {
-        // Values on and around half steps, out of range, and NaN; 3 and 6 channels (padded to 4
-        // and 8) over 37 pixels (a partial vector).
+        // Values on and around half steps, out of range, infinite, and NaN; 3 and 6 channels
+        // (padded to 4 and 8) over 37 pixels (a partial vector).
         for channels in [3, 6] {
             var values = randomTensor([1, channels, 37, 1], seed: 9, range: -3...3).elements(Float.self)
             values[0] = 0.025
             values[1] = -0.015
             values[2] = .nan
             values[3] = 1e9
+            values[4] = .infinity
+            values[5] = -.infinity
+            values[6] = 3e38
             let x = Tensor(values, shape: [1, channels, 37, 1])
             let scale = Tensor([Float(0.01)], shape: []), zero = Tensor(elements: [UInt8(100)], dataType: .uint8, shape: [])
             let node = Node(name: "q", opType: "QuantizeLinear", inputs: ["x", "s", "z"], outputs: ["y"])
