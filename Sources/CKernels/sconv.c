@@ -14,8 +14,8 @@
 // floats: the micro-kernel then runs over kernel rows, not taps, with one pointer per row and
 // pixel. For a 3-channel image that is 3 pointer sets per block instead of 9.
 //
-// The output is addressed through strides, so the kernel writes NHWC (the next convolution's
-// input) or NCHW.
+// The output is NHWC (rows of `ldy` floats per pixel); a caller wanting NCHW transposes it
+// once with ck_transpose32, which is faster than storing each tile's columns with a stride.
 
 #include "CKernels.h"
 #include "convrow.h"
@@ -48,16 +48,16 @@ size_t ck_sconv_work_bytes(long taps, long kernel_h) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The tile's epilogue: bias per output channel, clamp (a fused Relu / Clip), and the store in
-// either layout. `tile` is [SMR][SNR].
+// The tile's epilogue: bias per output channel, clamp (a fused Relu / Clip), and the store.
+// `tile` is [SMR][SNR].
 
 INLINE void store_tile(const float *tile, int mr, int nr, const float *bias, long col, float lo, float hi,
-                       float *y, long y_pixel, long y_channel) {
+                       float *y, long ldy) {
     for (int i = 0; i < mr; i++) {
         for (int j = 0; j < nr; j++) {
             float v = tile[i * SNR + j] + (bias ? bias[col + j] : 0.0f);
             v = v < lo ? lo : (v > hi ? hi : v);
-            y[i * y_pixel + j * y_channel] = v;
+            y[i * ldy + j] = v;
         }
     }
 }
@@ -68,7 +68,7 @@ INLINE void store_tile(const float *tile, int mr, int nr, const float *bias, lon
 
 #define SCONV_TILE_PARAMS                                                                          \
     int mr, int nr, long taps, long channels, const float *const *ptrs, const float *w,           \
-        const float *bias, long col, float lo, float hi, float *y, long y_pixel, long y_channel
+        const float *bias, long col, float lo, float hi, float *y, long ldy
 
 INLINE void tile_body(SCONV_TILE_PARAMS) {
     float tile[SMR * SNR] __attribute__((aligned(64)));
@@ -85,14 +85,14 @@ INLINE void tile_body(SCONV_TILE_PARAMS) {
             }
         }
     }
-    store_tile(tile, mr, nr, bias, col, lo, hi, y, y_pixel, y_channel);
+    store_tile(tile, mr, nr, bias, col, lo, hi, y, ldy);
 }
 
 static void tile_generic(SCONV_TILE_PARAMS) {
-    tile_body(mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, y_pixel, y_channel);
+    tile_body(mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, ldy);
 }
 static T256 void tile_avx2(SCONV_TILE_PARAMS) {
-    tile_body(mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, y_pixel, y_channel);
+    tile_body(mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, ldy);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -112,13 +112,10 @@ static T256 void tile_avx2(SCONV_TILE_PARAMS) {
 #define SSTORE(i)                                                                                  \
     if (i < mr) {                                                                                  \
         __m512 v0 = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(c##i##0, bias0), vlo), vhi);         \
-        __m512 v1 = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(c##i##1, bias1), vlo), vhi);         \
-        if (y_channel == 1) {                                                                      \
-            _mm512_mask_storeu_ps(y + i * y_pixel, m0, v0);                                        \
-            if (nv == 2) _mm512_mask_storeu_ps(y + i * y_pixel + 16, m1, v1);                      \
-        } else {                                                                                   \
-            _mm512_store_ps(tile + i * SNR, v0);                                                   \
-            _mm512_store_ps(tile + i * SNR + 16, v1);                                              \
+        _mm512_mask_storeu_ps(y + i * ldy, m0, v0);                                                \
+        if (nv == 2) {                                                                             \
+            __m512 v1 = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(c##i##1, bias1), vlo), vhi);     \
+            _mm512_mask_storeu_ps(y + i * ldy + 16, m1, v1);                                       \
         }                                                                                          \
     }
 
@@ -143,22 +140,16 @@ INLINE T512 void tile_512(const int nv, const int direct, SCONV_TILE_PARAMS, con
     __m512 bias0 = bias ? _mm512_maskz_loadu_ps(m0, bias + col) : _mm512_setzero_ps();
     __m512 bias1 = bias && m1 ? _mm512_maskz_loadu_ps(m1, bias + col + 16) : _mm512_setzero_ps();
     __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
-    float tile[SMR * SNR] __attribute__((aligned(64)));
     SSTORE(0) SSTORE(1) SSTORE(2) SSTORE(3) SSTORE(4) SSTORE(5) SSTORE(6) SSTORE(7)
-    if (y_channel != 1) {
-        // A standard-layout (NCHW) output: each channel's pixels are a short row.
-        for (int j = 0; j < nr; j++)
-            for (int i = 0; i < mr; i++) y[i * y_pixel + j * y_channel] = tile[i * SNR + j];
-    }
 }
 
 static T512 void block_512(int direct, SCONV_TILE_PARAMS, const long *tap_offset) {
     if (direct) {
-        if (nr > 16) tile_512(2, 1, mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, y_pixel, y_channel, tap_offset);
-        else tile_512(1, 1, mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, y_pixel, y_channel, tap_offset);
+        if (nr > 16) tile_512(2, 1, mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, ldy, tap_offset);
+        else tile_512(1, 1, mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, ldy, tap_offset);
     } else {
-        if (nr > 16) tile_512(2, 0, mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, y_pixel, y_channel, tap_offset);
-        else tile_512(1, 0, mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, y_pixel, y_channel, tap_offset);
+        if (nr > 16) tile_512(2, 0, mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, ldy, tap_offset);
+        else tile_512(1, 0, mr, nr, taps, channels, ptrs, w, bias, col, lo, hi, y, ldy, tap_offset);
     }
 }
 
@@ -168,7 +159,7 @@ static T512 void block_512(int direct, SCONV_TILE_PARAMS, const long *tap_offset
 void ck_sconv(const float *x, long height, long width, long channels, long kernel_h, long kernel_w,
               long stride_h, long stride_w, long dilation_h, long dilation_w, long pad_top, long pad_left,
               long out_h, long out_w, long n, const float *w, const float *bias, float lo, float hi, float *y,
-              long y_pixel, long y_channel, long p0, long p1, const float *zeros, void *work) {
+              long ldy, long p0, long p1, const float *zeros, void *work) {
     long total = out_h * out_w;
     if (p1 > total) p1 = total;
     if (p0 >= p1 || n <= 0) return;
@@ -230,19 +221,19 @@ void ck_sconv(const float *x, long height, long width, long channels, long kerne
             for (int i = mr; i < SMR; i++)
                 for (long t = 0; t < taps; t++) ptrs[t * SMR + i] = ptrs[t * SMR];
         }
-        float *out = y + p * y_pixel;
+        float *out = y + p * ldy;
         for (long q = 0; q < n; q += SNR) {
             int nr = (int)(n - q < SNR ? n - q : SNR);
             const float *panel = w + (q / SNR) * k * SNR;
-            float *dst = out + q * y_channel;
+            float *dst = out + q;
             if (isa >= 3 && direct)
-                block_512(1, mr, nr, direct_taps, direct_run, ptrs, panel, bias, q, lo, hi, dst, y_pixel, y_channel, direct_offset);
+                block_512(1, mr, nr, direct_taps, direct_run, ptrs, panel, bias, q, lo, hi, dst, ldy, direct_offset);
             else if (isa >= 3)
-                block_512(0, mr, nr, taps, channels, ptrs, panel, bias, q, lo, hi, dst, y_pixel, y_channel, tap_offset);
+                block_512(0, mr, nr, taps, channels, ptrs, panel, bias, q, lo, hi, dst, ldy, tap_offset);
             else if (isa == 2)
-                tile_avx2(mr, nr, taps, channels, ptrs, panel, bias, q, lo, hi, dst, y_pixel, y_channel);
+                tile_avx2(mr, nr, taps, channels, ptrs, panel, bias, q, lo, hi, dst, ldy);
             else
-                tile_generic(mr, nr, taps, channels, ptrs, panel, bias, q, lo, hi, dst, y_pixel, y_channel);
+                tile_generic(mr, nr, taps, channels, ptrs, panel, bias, q, lo, hi, dst, ldy);
         }
     }
 }
@@ -277,20 +268,44 @@ static T512 void transpose3_512(const float *x, long cols, float *y) {
         for (int r = 0; r < 3; r++) y[3 * p + r] = x[r * cols + p];
 }
 
+/// dst[j * ds + i] = src[i * ss + j] for an 8 x 8 block: unpack, shuffle, swap the halves.
+static T256 void transpose8x8_256(const float *src, long ss, float *dst, long ds) {
+    __m256 r[8], t[8], u[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * ss);
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        _mm256_storeu_ps(dst + i * ds, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+        _mm256_storeu_ps(dst + (i + 4) * ds, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+    }
+}
+
+static T256 void transpose_256(const float *x, long rows, long cols, float *y) {
+    long r8 = rows / 8 * 8, c8 = cols / 8 * 8;
+    for (long r = 0; r < r8; r += 8)
+        for (long c = 0; c < c8; c += 8) transpose8x8_256(x + r * cols + c, cols, y + c * rows + r, rows);
+    for (long r = 0; r < rows; r++)
+        for (long c = r < r8 ? c8 : 0; c < cols; c++) y[c * rows + r] = x[r * cols + c];
+}
+
 void ck_transpose32(const void *src, long rows, long cols, void *dst) {
     const float *x = src;
     float *y = dst;
-    if (rows == 3 && ck_isa() >= 3) {
+    int isa = ck_isa();
+    if (rows == 3 && isa >= 3) {
         transpose3_512(x, cols, y);
-        return;
-    }
-    // Blocks of 16 columns: each row's run is read contiguously, the writes stay in a few
-    // cache lines.
-    for (long c0 = 0; c0 < cols; c0 += 16) {
-        long c1 = c0 + 16 < cols ? c0 + 16 : cols;
-        for (long r = 0; r < rows; r++) {
-            const float *run = x + r * cols;
-            for (long c = c0; c < c1; c++) y[c * rows + r] = run[c];
-        }
+    } else if (isa >= 2) {
+        transpose_256(x, rows, cols, y);
+    } else {
+        for (long r = 0; r < rows; r++)
+            for (long c = 0; c < cols; c++) y[c * rows + r] = x[r * cols + c];
     }
 }

@@ -203,14 +203,13 @@ void ck_sconv_pack_weights(long n, long channels, long taps, const float *w, flo
 /// Scratch bytes ck_sconv needs per call (per thread).
 size_t ck_sconv_work_bytes(long taps, long kernel_h);
 /// The 2-D convolution of one NHWC image (x[(iy * width + ix) * channels + c]) for output
-/// pixels [p0, p1) (row-major oy * out_w + ox); output pixel p, channel o goes to
-/// y[p * y_pixel + o * y_channel] (NHWC: y_pixel = n, y_channel = 1; NCHW: 1 and the pixel
-/// count). Each result is clamped to [lo, hi] after adding bias[o] (bias may be NULL). Padding
-/// taps read `zeros` (`channels` zero floats); `work` has ck_sconv_work_bytes bytes.
+/// pixels [p0, p1) (row-major oy * out_w + ox), written NHWC: y[p * ldy + o] for the n output
+/// channels. Each result is clamped to [lo, hi] after adding bias[o] (bias may be NULL).
+/// Padding taps read `zeros` (`channels` zero floats); `work` has ck_sconv_work_bytes bytes.
 void ck_sconv(const float *x, long height, long width, long channels, long kernel_h, long kernel_w,
               long stride_h, long stride_w, long dilation_h, long dilation_w, long pad_top, long pad_left,
               long out_h, long out_w, long n, const float *w, const float *bias, float lo, float hi, float *y,
-              long y_pixel, long y_channel, long p0, long p1, const float *zeros, void *work);
+              long ldy, long p0, long p1, const float *zeros, void *work);
 /// dst[j * rows + i] = src[i * cols + j] for 4-byte elements: one NCHW image (rows =
 /// channels) into NHWC, or an NHWC result (rows = pixels) into NCHW.
 void ck_transpose32(const void *src, long rows, long cols, void *dst);

@@ -31,7 +31,7 @@ extension ConvKernel {
     /// pixels are rows, output channels columns, and each kernel row's taps are read where they
     /// lie. X is channels-last when the previous convolution wrote it so; a standard NCHW X (a
     /// model's input image) is transposed once into scratch. Y is written channels-last for a
-    /// next convolution that reads it so, else as NCHW.
+    /// next convolution that reads it so; else the result is transposed once into NCHW.
     func runChannelsLast(
         _ inputs: [Tensor?], _ weights: ConvWeights, _ filters: ChannelsLastFilters, _ context: KernelContext
     ) throws(EngineError) -> [Tensor] {
@@ -60,20 +60,21 @@ extension ConvKernel {
         let y = context.allocate(.float, channelsLastOutput ? [batch, outH, outW, n] : [batch, n, outH, outW])
         guard batch > 0, pixels > 0 else { return [y] }
 
-        let (yPixel, yChannel) = channelsLastOutput ? (n, 1) : (1, pixels)
         let taps = weights.taps, kernelH = geometry.kernel[0]
         let workFloats = (ck_sconv_work_bytes(taps, kernelH) + 63) / 64 * 16
         let chunks = context.threadCount
         let staging = channelsLastInput ? 0 : (inPixels * channels + 15) / 16 * 16
+        let result = channelsLastOutput ? 0 : (pixels * n + 15) / 16 * 16
         let blocks = (pixels + Int(CK_SMR) - 1) / Int(CK_SMR)
         // Enough multiply-adds per chunk to be worth a thread (as the packed product).
         let minBlocks = max(1, SGEMM.parallelThreshold / max(1, Int(CK_SMR) * n * taps * channels))
         let (lower, upper) = (self.lower, self.upper)
         let px = x.pointer(Float.self), py = y.pointer(Float.self)
-        context.withScratch(floats: chunks * workFloats + staging + channels) { scratch in
+        context.withScratch(floats: chunks * workFloats + staging + result + channels) { scratch in
             let transposed = scratch + chunks * workFloats
+            let product = transposed + staging
             // What padding taps read: one pixel of zeros.
-            let zeros = transposed + staging
+            let zeros = product + result
             zeros.update(repeating: 0, count: channels)
             let g = geometry
             withOptionalPointer(bias) { biasPointer in
@@ -83,14 +84,15 @@ extension ConvKernel {
                         ck_transpose32(input, channels, inPixels, transposed)
                         input = UnsafePointer(transposed)
                     }
-                    let output = py + image * pixels * n
+                    let output = channelsLastOutput ? py + image * pixels * n : product
                     context.parallelChunks(blocks, minChunk: minBlocks) { chunk, range in
                         ck_sconv(
                             input, height, width, channels, g.kernel[0], g.kernel[1], g.strides[0], g.strides[1],
                             g.dilations[0], g.dilations[1], g.padBegin[0], g.padBegin[1], outH, outW, n, filters.pointer,
-                            biasPointer, lower, upper, output, yPixel, yChannel, range.lowerBound * Int(CK_SMR),
+                            biasPointer, lower, upper, output, n, range.lowerBound * Int(CK_SMR),
                             min(pixels, range.upperBound * Int(CK_SMR)), zeros, scratch + chunk * workFloats)
                     }
+                    if !channelsLastOutput { ck_transpose32(product, pixels, n, py + image * pixels * n) }
                 }
             }
         }
