@@ -1,7 +1,8 @@
 import NIOCore
 import NIOWebSocket
 
-/// One WebSocket connection: the transport of a session, or a probe upgrading one.
+/// One WebSocket connection: the transport of a session, or a probe upgrading one. Its frames
+/// are read by `EngineWebSocketHandler` on the event loop; no task waits on it.
 ///
 /// Frames are written straight to the NIO channel on its event loop rather than through an
 /// async writer: a broadcast to thousands of clients then costs one event-loop task per
@@ -11,22 +12,31 @@ import NIOWebSocket
 /// the session, which counts the bytes handed to the channel until their write completes.
 final class WebSocketLink: Sendable {
     let channel: any Channel
-    let closeTimeout: Duration
     private let writer: NIOLoopBound<WebSocketWireWriter>
+    private let handler: NIOLoopBound<EngineWebSocketHandler>
 
-    /// Installs the writer at the socket end of the pipeline. Must run on the channel's event
-    /// loop, before the WebSocket upgrade completes: the synchronous `shouldUpgrade` decision of
-    /// `.http1WebSocketUpgrade` runs there. Throws elsewhere (the upgrade is then refused).
-    init(channel: any Channel, closeTimeout: Duration) throws {
+    /// Installs the writer at the socket end of the pipeline and the WebSocket protocol
+    /// handler at the other end, after NIO's frame decoder. Runs on the channel's event loop,
+    /// once the upgrade response has gone (NIO's upgrader calls its pipeline setup there).
+    init(channel: any Channel, maxPayload: Int, closeTimeout: Duration) throws {
         guard channel.eventLoop.inEventLoop else { throw ChannelError.inappropriateOperationForState }
         self.channel = channel
-        self.closeTimeout = closeTimeout
         let writer = WebSocketWireWriter()
+        let handler = EngineWebSocketHandler(maxPayload: maxPayload, closeTimeout: closeTimeout)
         try channel.pipeline.syncOperations.addHandler(writer, position: .first)
+        try channel.pipeline.syncOperations.addHandler(handler)
         self.writer = NIOLoopBound(writer, eventLoop: channel.eventLoop)
+        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        handler.link = self
     }
 
     var eventLoop: any EventLoop { channel.eventLoop }
+
+    /// Sends what arrives to `receiver` from now on. On the event loop, before the buffered
+    /// bytes that came with the upgrade request are replayed (the upgrade's pipeline setup).
+    func attach(_ receiver: any WebSocketReceiver) {
+        handler.value.receiver = receiver
+    }
 
     /// Writes `frames` and flushes; `completion` runs on the event loop once the last write has
     /// completed (or failed because the connection is gone).
@@ -60,28 +70,30 @@ final class WebSocketLink: Sendable {
         }
     }
 
-    /// Sends a close frame after anything already written, half-closes the connection so the
-    /// client sees the end, and drops it if the client has not finished closing within the
-    /// close timeout. The reader of the connection ends when the client answers.
+    /// Sends a close frame after anything already written (nothing when a close frame already
+    /// went either way), half-closes the connection so the client sees the end, and drops it
+    /// if the client has not finished closing within the close timeout.
     func close(code: WebSocketErrorCode = .normalClosure) {
-        let loop = channel.eventLoop
-        loop.execute {
-            var data = self.channel.allocator.buffer(capacity: 2)
-            data.write(webSocketErrorCode: code)
-            let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
-            let channel = self.channel
-            channel.writeAndFlush(frame).whenComplete { _ in
-                channel.close(mode: .output, promise: nil)
-            }
-            let (seconds, attoseconds) = self.closeTimeout.components
-            let timeout = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-            loop.scheduleTask(in: timeout) { channel.close(promise: nil) }
-        }
+        onLoop { $0.close(code: code) }
     }
 
-    /// Drops the connection at once, for a client that broke the protocol.
-    func abort() {
-        channel.close(promise: nil)
+    /// Holds back reading from the client until `resumeReading`. On the event loop.
+    func pauseReading() {
+        handler.value.pauseReading()
+    }
+
+    func resumeReading() {
+        onLoop { $0.resumeReading() }
+    }
+
+    private func onLoop(_ body: @escaping @Sendable (EngineWebSocketHandler) -> Void) {
+        let loop = channel.eventLoop
+        if loop.inEventLoop {
+            body(handler.value)
+        } else {
+            let handler = self.handler
+            loop.execute { body(handler.value) }
+        }
     }
 }
 
