@@ -146,12 +146,13 @@ final class EngineWebSocketHandler: ChannelDuplexHandler {
         }
         closeState = .closed
         fragments = nil
+        // The receiver hears first: the session is closed before the client sees the end.
+        ended()
         var payload = context.channel.allocator.buffer(capacity: 2)
         payload.write(webSocketErrorCode: reply)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)))
             .whenComplete { _ in channel.close(promise: nil) }
-        ended()
     }
 
     /// Codes a peer may send (RFC 6455 7.4): the defined ones other than those reserved for
