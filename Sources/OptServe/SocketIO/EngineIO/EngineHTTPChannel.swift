@@ -43,8 +43,15 @@ public struct EngineHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         self.http1 = http1
     }
 
+    /// Receive buffers start small: the channel keeps its last receive buffer for the next
+    /// read, and NIO's default first size (2 KiB) would then stay with every idle WebSocket.
+    /// An upgrade request fits in 512 bytes; larger reads (uploads, long messages) grow it.
+    static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 1 << 16)
+
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            // Set before the first read (the child channel is not registered yet).
+            try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveBuffers)
             // The decision of `shouldUpgrade`, for the pipeline setup that follows the 101.
             let accepted = NIOLoopBoundBox<(EngineServer, EngineServer.WebSocketTarget)?>(nil, eventLoop: channel.eventLoop)
             let attempted = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
