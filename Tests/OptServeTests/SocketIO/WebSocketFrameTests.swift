@@ -49,13 +49,13 @@ struct WebSocketFrameTests {
         ("a continuation with nothing to continue", RawFrameClient.frame(opcode: 0x0, "4hi"), 1002),
         ("a reserved opcode", RawFrameClient.frame(opcode: 0x3, "4hi"), 1002),
         ("a reserved bit", RawFrameClient.frame(opcode: 0x1, "4hi", reservedBits: 0x40), 1002),
-        ("a message over maxPayload", RawFrameClient.frame(opcode: 0x1, String(repeating: "x", count: 2000)), 1009),
+        ("a message over maxPayload", RawFrameClient.frame(opcode: 0x1, String(repeating: "x", count: 101)), 1009),
         ("fragments adding up to more than maxPayload",
-         RawFrameClient.frame(opcode: 0x1, fin: false, String(repeating: "x", count: 800))
-            + RawFrameClient.frame(opcode: 0x0, String(repeating: "x", count: 800)), 1009),
+         RawFrameClient.frame(opcode: 0x1, fin: false, String(repeating: "x", count: 60))
+            + RawFrameClient.frame(opcode: 0x0, String(repeating: "x", count: 60)), 1009),
     ])
     func violations(_ what: String, _ bytes: [UInt8], _ code: Int) async throws {
-        try await LiveServer.run(Self.echo(maxPayload: 1000)) { port in
+        try await LiveServer.run(Self.echo(maxPayload: 100)) { port in
             let client = try await RawFrameClient.upgraded(port)
             try await client.send(bytes)
             #expect(await client.nextFrame() == .close(code), "\(what)")
@@ -78,6 +78,19 @@ struct WebSocketFrameTests {
         }
     }
 
+    @Test("a client that ends its TCP connection without a close frame ends its session at once")
+    func clientGoesAway() async throws {
+        let closes = SendableBox<[EngineCloseReason]>([])
+        let engine = EngineServer(configuration: LiveServer.configuration(), application: EchoEngine(closes: closes), logger: LiveServer.logger)
+        try await LiveServer.run(engine) { port in
+            let client = try await RawFrameClient.upgraded(port)
+            try await client.endOutput()
+            #expect(await client.waitForEnd())
+            #expect(closes.value == [.clientClosed])
+            #expect(engine.sessionCount == 0)
+        }
+    }
+
     @Test("a server close sends one close frame and ends the connection; the client's answer is taken")
     func serverClose() async throws {
         let engine = Self.echo()
@@ -88,6 +101,26 @@ struct WebSocketFrameTests {
             try await client.send(.frame(opcode: 0x8, [0x03, 0xE8]))
             #expect(await client.waitForEnd())
             #expect(await client.nextFrame() == nil)
+        }
+    }
+
+    @Test("a WebSocket client that stops reading is disconnected once its buffer overflows")
+    func stalledReader() async throws {
+        let closes = SendableBox<[EngineCloseReason]>([])
+        var configuration = LiveServer.configuration(clientBufferLimit: 64 << 10)
+        configuration.writeWindow = 16 << 10
+        let engine = EngineServer(configuration: configuration, application: EchoEngine(closes: closes), logger: LiveServer.logger)
+        try await LiveServer.run(engine) { port in
+            let client = try await RawFrameClient.upgraded(port)
+            try await client.stopReading()
+            // Echoes of 20 MB: more than the kernel's socket buffers, the write window and the
+            // client buffer together.
+            let message = RawFrameClient.frame(opcode: 0x1, Array("4".utf8) + Array(repeating: UInt8(ascii: "x"), count: 100_000), maskKey: [0, 0, 0, 0])
+            for _ in 0..<200 where closes.value.isEmpty {
+                try? await client.send(message)
+            }
+            for _ in 0..<100 where closes.value.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(closes.value == [.slowClient])
         }
     }
 
@@ -168,22 +201,39 @@ final class RawFrameClient: Sendable {
         return client
     }
 
+    /// Stops reading from the socket: what the server sends piles up in the kernel's buffers.
+    func stopReading() async throws {
+        try await channel.channel.setOption(ChannelOptions.autoRead, value: false)
+    }
+
+    /// Half-closes the connection: the server reads the end, with no close frame.
+    func endOutput() async throws {
+        try await channel.channel.close(mode: .output)
+    }
+
     func send(_ bytes: [UInt8]) async throws {
         try await channel.channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }
 
     /// A client frame: masked unless told otherwise.
-    static func frame(opcode: UInt8, fin: Bool = true, _ payload: [UInt8], masked: Bool = true, reservedBits: UInt8 = 0) -> [UInt8] {
+    static func frame(
+        opcode: UInt8, fin: Bool = true, _ payload: [UInt8], masked: Bool = true, reservedBits: UInt8 = 0,
+        maskKey key: [UInt8] = [0x12, 0x34, 0x56, 0x78]
+    ) -> [UInt8] {
         var bytes: [UInt8] = [(fin ? 0x80 : 0) | reservedBits | opcode]
         let mask: UInt8 = masked ? 0x80 : 0
         if payload.count < 126 {
             bytes.append(mask | UInt8(payload.count))
-        } else {
+        } else if payload.count <= 0xFFFF {
             bytes.append(mask | 126)
             bytes += [UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+        } else {
+            bytes.append(mask | 127)
+            bytes += (0..<8).reversed().map { UInt8((payload.count >> ($0 * 8)) & 0xFF) }
         }
         guard masked else { return bytes + payload }
-        let key: [UInt8] = [0x12, 0x34, 0x56, 0x78]
+        // A zero key leaves the payload as it is (quick for large test messages).
+        if key == [0, 0, 0, 0] { return bytes + key + payload }
         return bytes + key + payload.enumerated().map { $1 ^ key[$0 % 4] }
     }
 

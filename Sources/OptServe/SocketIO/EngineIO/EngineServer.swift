@@ -281,7 +281,9 @@ public final class EngineServer: Service, Sendable {
     /// that is closed at once, as the reference server does (clients see a close, not an HTTP
     /// error).
     func startWebSocket(_ target: WebSocketTarget, on channel: any Channel) throws {
-        let link = try WebSocketLink(channel: channel, maxPayload: configuration.maxPayload, closeTimeout: configuration.closeTimeout)
+        let link = try WebSocketLink(
+            channel: channel, maxPayload: configuration.maxPayload, writeWindow: configuration.writeWindow,
+            closeTimeout: configuration.closeTimeout)
         switch target {
         case .probe(let session):
             guard session.beginProbe(link) else { return link.close(code: .policyViolation) }

@@ -26,9 +26,10 @@ public final class EngineSession: WebSocketReceiver, Sendable {
         var upgrading = false
         var upgradeDeadline: ContinuousClock.Instant?
         var queue = OutboundQueue()
-        /// Bytes handed to the WebSocket whose write has not completed.
-        var inFlight = 0
         var drainScheduled = false
+        /// The WebSocket's buffer is full (NIO's high water mark, the write window): packets
+        /// wait in `queue` until it drains.
+        var blocked = false
         var heldPoll: CheckedContinuation<PollOutcome, Never>?
         var posting = false
         var nextPing: ContinuousClock.Instant?
@@ -104,7 +105,7 @@ public final class EngineSession: WebSocketReceiver, Sendable {
         let wake = state.withLock { s -> Wake in
             guard s.isOpen else { return .none }
             s.queue.append(frames, key: coalescingKey)
-            if s.queue.bytes + s.inFlight > limits.clientBufferLimit {
+            if s.queue.bytes > limits.clientBufferLimit {
                 overflow = true
                 return .none
             }
@@ -138,7 +139,7 @@ public final class EngineSession: WebSocketReceiver, Sendable {
             s.heldPoll = nil
             return .answerPoll(held, s.queue.removeFirst(upTo: limits.maxPacketsPerPoll))
         case .websocket(let link):
-            guard !s.drainScheduled, !s.queue.isEmpty, s.inFlight < limits.writeWindow else { return .none }
+            guard !s.drainScheduled, !s.queue.isEmpty, !s.blocked else { return .none }
             s.drainScheduled = true
             return .drain(link)
         }
@@ -164,27 +165,31 @@ public final class EngineSession: WebSocketReceiver, Sendable {
         }
     }
 
-    /// Hands waiting packets to the WebSocket, up to the write window. Runs on its event loop.
+    /// Hands waiting packets to the WebSocket while its buffer has room (below the write
+    /// window); when it fills up, the rest waits for `webSocketWritable`. Runs on its event
+    /// loop, where the channel's writability changes, so the check cannot go stale. Writes
+    /// need no promise: NIO's writability is the flow control.
     func drain(_ link: WebSocketLink) {
-        let window = limits.writeWindow
-        let (frames, bytes) = state.withLock { s -> ([EngineFrame], Int) in
-            s.drainScheduled = false
-            guard s.isOpen, case .websocket(let current) = s.transport, current === link, s.inFlight < window else {
-                return ([], 0)
+        while true {
+            let frame = state.withLock { s -> EngineFrame? in
+                s.drainScheduled = false
+                guard s.isOpen, case .websocket(let current) = s.transport, current === link else { return nil }
+                guard link.channel.isWritable else {
+                    s.blocked = true
+                    return nil
+                }
+                return s.queue.popFirst()
             }
-            let frames = s.queue.removeFirst(upTo: .max, byteLimit: window - s.inFlight)
-            let bytes = frames.reduce(0) { $0 + $1.payloadLength }
-            s.inFlight += bytes
-            return (frames, bytes)
+            guard let frame else { return }
+            link.writeOnLoop(frame)
         }
-        guard !frames.isEmpty else { return }
-        link.writeOnLoop(frames) { [self] in
-            let wake = state.withLock { s -> Wake in
-                s.inFlight -= bytes
-                return Self.wake(&s, limits)
-            }
-            perform(wake)
-        }
+    }
+
+    /// The WebSocket's buffer drained below the low water mark: sending resumes. On its event
+    /// loop.
+    func webSocketWritable(_ link: WebSocketLink) {
+        state.withLock { $0.blocked = false }
+        drain(link)
     }
 
     // MARK: - Closing
@@ -569,7 +574,7 @@ public final class EngineSession: WebSocketReceiver, Sendable {
                 s.heldPoll = nil
                 return held
             }
-            link.write([EngineFrame(packet: .pong("probe"))])
+            link.write(EngineFrame(packet: .pong("probe")))
             held?.resume(returning: .frames([EngineFrame(packet: .noop)]))
         case .upgrade:
             if !completeUpgrade(link) { abandonProbe(link) }

@@ -15,6 +15,8 @@ protocol WebSocketReceiver: AnyObject, Sendable {
     /// The WebSocket ended: the client closed it, broke the protocol or went away. Called once,
     /// and nothing is received after it.
     func webSocketEnded(_ link: WebSocketLink)
+    /// The connection's send buffer drained below its low water mark after being full.
+    func webSocketWritable(_ link: WebSocketLink)
 }
 
 /// The WebSocket protocol of one connection, on its event loop, after NIO's frame decoder:
@@ -174,6 +176,29 @@ final class EngineWebSocketHandler: ChannelDuplexHandler {
             // The connection failed (reset, or bytes after a decoding error): nothing to say.
             context.close(promise: nil)
         }
+    }
+
+    /// The client ended its side of the TCP connection without a close frame (the server
+    /// allows half-closure, so this is an event, not the channel's end), or the HTTP server is
+    /// shutting down and waits for every connection to close.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event as? ChannelEvent == .inputClosed {
+            closeState = .closed
+            ended()
+            context.close(promise: nil)
+        } else if event is ChannelShouldQuiesceEvent {
+            close(code: .goingAway)
+            ended()
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let receiver, let link {
+            receiver.webSocketWritable(link)
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
