@@ -13,7 +13,6 @@
 // Not part of optctl.
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import OptKit
 import OptServe
@@ -97,9 +96,7 @@ router.post("/bench/emit") { request, _ -> String in
 
 let app = Application(
     router: router,
-    server: .http1WebSocketUpgrade(configuration: .init(ws: channel.webSocketConfiguration)) { head, nioChannel, logger in
-        channel.shouldUpgrade(head, channel: nioChannel, logger: logger) ?? .dontUpgrade
-    },
+    server: .engineIO([channel.engine]),
     configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "optctl-socketio-bench", backlog: 4096),
     services: [channel],
     logger: logger)

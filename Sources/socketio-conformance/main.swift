@@ -10,7 +10,6 @@
 // scripts/socketio-conformance starts it and runs both suites. Not part of optctl.
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import OptKit
@@ -104,11 +103,7 @@ socketIO.addRoutes(to: router)
 
 let app = Application(
     router: router,
-    server: .http1WebSocketUpgrade(configuration: .init(ws: socketIO.webSocketConfiguration)) { head, channel, logger in
-        engineEcho.shouldUpgrade(head, channel: channel, logger: logger)
-            ?? socketIO.shouldUpgrade(head, channel: channel, logger: logger)
-            ?? .dontUpgrade
-    },
+    server: .engineIO([engineEcho, socketIO]),
     configuration: .init(address: .hostname(host, port: port), serverName: "optctl-socketio-conformance"),
     services: [engineEcho, socketIO],
     logger: logger)

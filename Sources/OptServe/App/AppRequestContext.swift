@@ -1,5 +1,4 @@
 import Hummingbird
-import HummingbirdWebSocket
 import NIOCore
 import OptKit
 import Synchronization
@@ -17,11 +16,9 @@ public struct Identity: Equatable, Sendable {
 
 /// The per-request context: the request id every response echoes, the caller's identity once
 /// the bearer token is verified, and the peer address that rate limits key on before login.
-/// It also carries a WebSocket handler reference, so the real-time channel can upgrade
-/// connections on the same router.
-public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, WebSocketRequestContext {
+/// (WebSocket upgrades never reach the router: `EngineHTTPChannel` serves them.)
+public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let webSocket: WebSocketHandlerReference<AppRequestContext>
     public let remoteAddress: SocketAddress?
     /// Set by `RequestIDMiddleware` before anything else runs.
     public var requestID: String = ""
@@ -37,7 +34,6 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, We
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        webSocket = .init()
         remoteAddress = source.channel.remoteAddress
     }
 

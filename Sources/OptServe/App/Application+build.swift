@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import OptKit
@@ -114,12 +113,11 @@ public func buildApplication(
     if let queue { services.append(queue) }
     // First, so that it stops last: after the HTTP server has logged its last request.
     if let output = configuration.accessLogOutput { services.insert(output, at: 0) }
-    // WebSocket upgrades are decided before routing; the channel answers those for its path.
+    // WebSocket upgrades are decided before routing; the channel answers those for its path
+    // and serves its WebSockets on the event loop.
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(configuration: .init(ws: realtime.webSocketConfiguration)) { head, channel, logger in
-            realtime.shouldUpgrade(head, channel: channel, logger: logger) ?? .dontUpgrade
-        },
+        server: .engineIO([realtime.engine]),
         configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "optctl"),
         services: services, onServerRunning: onServerRunning, logger: logger)
 }

@@ -312,14 +312,16 @@ struct EngineProtocolTests {
 
     @Test("a probe that never sends the upgrade packet is dropped; polling carries on")
     func upgradeTimeout() async throws {
-        let engine = Self.echoServer(LiveServer.configuration(upgradeTimeout: .milliseconds(300)))
+        // The timeout counts from the upgrade, on the server: long enough for a test client on
+        // a loaded machine to send its probe.
+        let engine = Self.echoServer(LiveServer.configuration(upgradeTimeout: .seconds(2)))
         try await LiveServer.run(engine) { port in
             let sid = try await openPollingSession(port)
             let url = "/socket.io/?EIO=4&transport=polling&sid=\(sid)"
             let socket = try await RawWebSocket.connect(port, query: "EIO=4&transport=websocket&sid=\(sid)")
             try await socket.send("2probe")
             #expect(await socket.next() == .text("3probe"))
-            #expect(await socket.waitForClose(timeout: .seconds(5)))
+            #expect(await socket.waitForClose(timeout: .seconds(10)))
             #expect(try await http(port, .post, url, body: "4still polling").status == 200)
             #expect(try await http(port, .get, url).body == "4still polling")
         }

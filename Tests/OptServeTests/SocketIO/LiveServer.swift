@@ -42,9 +42,7 @@ enum LiveServer {
         engine.addRoutes(to: router)
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(configuration: .init(ws: engine.webSocketConfiguration)) { head, channel, logger in
-                engine.shouldUpgrade(head, channel: channel, logger: logger) ?? .dontUpgrade
-            },
+            server: .engineIO([engine]),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             services: [engine] + extraServices,
             logger: logger)
@@ -62,9 +60,7 @@ enum LiveServer {
         channel.addRoutes(to: router)
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(configuration: .init(ws: channel.webSocketConfiguration)) { head, channel2, logger in
-                channel.shouldUpgrade(head, channel: channel2, logger: logger) ?? .dontUpgrade
-            },
+            server: .engineIO([channel.engine]),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             services: [channel],
             logger: logger)

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -9,9 +8,9 @@ import Synchronization
 /// An Engine.IO v4 endpoint: the handshake, both transports, the upgrade between them and the
 /// server-driven heartbeat. What the messages mean is up to the `EngineApplication` on top.
 ///
-/// Mount it with `addRoutes(to:)` (long-polling and refused upgrades on the HTTP router) and
-/// `shouldUpgrade(_:channel:logger:)` (the WebSocket upgrade), and run it as a `Service` (the
-/// heartbeat) for as long as the server runs.
+/// Mount it with `addRoutes(to:)` (long-polling on the HTTP router) and build the server with
+/// `.engineIO(_:)` (the WebSocket upgrade, served on the event loop), and run it as a
+/// `Service` (the heartbeat) for as long as the server runs.
 public final class EngineServer: Service, Sendable {
     public let configuration: EngineConfiguration
     let limits: EngineSession.Limits
@@ -245,58 +244,56 @@ public final class EngineServer: Service, Sendable {
 
     // MARK: - WebSocket
 
-    /// The WebSocket upgrade decision for a server built with
-    /// `.http1WebSocketUpgrade(configuration:shouldUpgrade:)`. Returns nil when the request is
-    /// not for this endpoint (so a server can ask several endpoints in turn); `.dontUpgrade`
-    /// (the client gets a plain 400) for a bad version or transport, an unknown sid, a full
-    /// server or too many attempts. A sid that is already upgraded or upgrading gets a WebSocket
-    /// that is closed at once. Call it from the synchronous `shouldUpgrade` closure, which runs on
-    /// the connection's event loop (the WebSocket writer is installed there).
-    public func shouldUpgrade(
-        _ head: HTTPRequest, channel: any Channel, logger: Logger
-    ) -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>? {
-        let (path, query) = Self.split(head.path ?? "")
-        guard path == configuration.path || path == configuration.path + "/" else { return nil }
-        guard validate(query, transport: "websocket") == nil else { return .dontUpgrade }
-        let address = channel.remoteAddress?.ipAddress
-        let maxPayload = configuration.maxPayload
-        if let sid = query["sid"] {
-            guard let session = session(sid), let link = try? WebSocketLink(channel: channel, closeTimeout: configuration.closeTimeout)
-            else { return .dontUpgrade }
-            return .upgrade([:]) { inbound, _, _ in
-                var messages = WebSocketMessageReader(inbound, maxPayload: maxPayload)
-                // A session already upgraded or upgrading: the WebSocket opens and is closed at
-                // once, as the reference server does (clients see a close, not an HTTP error).
-                guard session.beginProbe(link) else {
-                    link.close(code: .policyViolation)
-                    return
-                }
-                await session.runProbe(link, messages: &messages)
-            }
-        }
-        guard admitNewSession(from: address) == nil,
-              let link = try? WebSocketLink(channel: channel, closeTimeout: configuration.closeTimeout)
-        else { return .dontUpgrade }
-        let handshake = EngineHandshake(query: query, headers: head.headerFields, remoteAddress: address)
-        return .upgrade([:]) { inbound, _, _ in
-            var messages = WebSocketMessageReader(inbound, maxPayload: maxPayload)
-            guard let session = self.open(transport: .websocket(link), handshake: handshake) else {
-                link.close(code: .unknown(1013))  // try again later
-                return
-            }
-            await session.run(link, messages: &messages)
-        }
+    /// What a WebSocket upgrade request for this endpoint leads to.
+    enum WebSocketUpgrade {
+        /// No upgrade: the client gets a plain 400.
+        case refuse
+        case accept(WebSocketTarget)
     }
 
-    /// The WebSocket settings this endpoint needs: frames up to maxPayload (browsers send a
-    /// large message as one frame), text checked as UTF-8, no WebSocket-level pings (Engine.IO
-    /// has its own heartbeat).
-    public var webSocketConfiguration: WebSocketServerConfiguration {
-        WebSocketServerConfiguration(
-            maxFrameSize: max(configuration.maxPayload, 1 << 14),
-            autoPing: .disabled,
-            closeTimeout: configuration.closeTimeout,
-            validateUTF8: true)
+    /// What an accepted WebSocket carries.
+    enum WebSocketTarget {
+        /// A new session.
+        case open(EngineHandshake)
+        /// A probe taking over a polling session.
+        case probe(EngineSession)
+    }
+
+    /// The WebSocket upgrade decision, on the connection's event loop before the 101 answer
+    /// (`EngineHTTPChannel` asks each endpoint in turn). Nil when the request is not for this
+    /// endpoint; `.refuse` for a bad version or transport, an unknown sid, a full server or too
+    /// many attempts.
+    func webSocketUpgrade(target: String, headers: HTTPFields, remoteAddress: String?) -> WebSocketUpgrade? {
+        let (path, query) = Self.split(target)
+        guard path == configuration.path || path == configuration.path + "/" else { return nil }
+        guard validate(query, transport: "websocket") == nil else { return .refuse }
+        if let sid = query["sid"] {
+            guard let session = session(sid) else { return .refuse }
+            return .accept(.probe(session))
+        }
+        guard admitNewSession(from: remoteAddress) == nil else { return .refuse }
+        return .accept(.open(EngineHandshake(query: query, headers: headers, remoteAddress: remoteAddress)))
+    }
+
+    /// Serves an upgraded connection (on its event loop, once the 101 answer has gone): its
+    /// WebSocket handlers go into the pipeline and its frames to the session. A sid that is
+    /// already upgraded or upgrading, or a server that filled up meanwhile, gets a WebSocket
+    /// that is closed at once, as the reference server does (clients see a close, not an HTTP
+    /// error).
+    func startWebSocket(_ target: WebSocketTarget, on channel: any Channel) throws {
+        let link = try WebSocketLink(
+            channel: channel, maxPayload: configuration.maxPayload, writeWindow: configuration.writeWindow,
+            closeTimeout: configuration.closeTimeout)
+        switch target {
+        case .probe(let session):
+            guard session.beginProbe(link) else { return link.close(code: .policyViolation) }
+            link.attach(session)
+        case .open(let handshake):
+            guard let session = open(transport: .websocket(link), handshake: handshake) else {
+                return link.close(code: .unknown(1013))  // try again later
+            }
+            link.attach(session)
+        }
     }
 
     /// The path and the query parameters of a request target (the first value of a repeated

@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// All state sits behind one lock and no lock is held while calling out (handlers, channels,
 /// continuations), so a broadcast can enqueue to thousands of sessions without awaiting any.
-public final class EngineSession: Sendable {
+public final class EngineSession: WebSocketReceiver, Sendable {
     public let id: String
     public let handshake: EngineHandshake
     let server: EngineServer
@@ -26,15 +26,23 @@ public final class EngineSession: Sendable {
         var upgrading = false
         var upgradeDeadline: ContinuousClock.Instant?
         var queue = OutboundQueue()
-        /// Bytes handed to the WebSocket whose write has not completed.
-        var inFlight = 0
         var drainScheduled = false
+        /// The WebSocket's buffer is full (NIO's high water mark, the write window): packets
+        /// wait in `queue` until it drains.
+        var blocked = false
         var heldPoll: CheckedContinuation<PollOutcome, Never>?
         var posting = false
         var nextPing: ContinuousClock.Instant?
         var pongDeadline: ContinuousClock.Instant?
         var handshakeDeadline: ContinuousClock.Instant?
         var handler: (any EngineSessionHandler)?
+        /// WebSocket packets waiting for the handler, oldest first, and their message bytes.
+        var inbound: [Inbound] = []
+        var inboundBytes = 0
+        /// A task is handing `inbound` to the handler.
+        var delivering = false
+        /// The WebSocket stopped reading because `inbound` is full.
+        var readPaused = false
     }
 
     /// What a held or immediate poll answers.
@@ -63,8 +71,10 @@ public final class EngineSession: Sendable {
         var pingInterval: Duration
         var pingTimeout: Duration
         var upgradeTimeout: Duration
+        var maxPayload: Int
 
         init(_ configuration: EngineConfiguration) {
+            maxPayload = configuration.maxPayload
             clientBufferLimit = configuration.clientBufferLimit
             writeWindow = configuration.writeWindow
             maxPacketsPerPoll = configuration.maxPacketsPerPoll
@@ -95,7 +105,7 @@ public final class EngineSession: Sendable {
         let wake = state.withLock { s -> Wake in
             guard s.isOpen else { return .none }
             s.queue.append(frames, key: coalescingKey)
-            if s.queue.bytes + s.inFlight > limits.clientBufferLimit {
+            if s.queue.bytes > limits.clientBufferLimit {
                 overflow = true
                 return .none
             }
@@ -129,7 +139,7 @@ public final class EngineSession: Sendable {
             s.heldPoll = nil
             return .answerPoll(held, s.queue.removeFirst(upTo: limits.maxPacketsPerPoll))
         case .websocket(let link):
-            guard !s.drainScheduled, !s.queue.isEmpty, s.inFlight < limits.writeWindow else { return .none }
+            guard !s.drainScheduled, !s.queue.isEmpty, !s.blocked else { return .none }
             s.drainScheduled = true
             return .drain(link)
         }
@@ -155,27 +165,31 @@ public final class EngineSession: Sendable {
         }
     }
 
-    /// Hands waiting packets to the WebSocket, up to the write window. Runs on its event loop.
+    /// Hands waiting packets to the WebSocket while its buffer has room (below the write
+    /// window); when it fills up, the rest waits for `webSocketWritable`. Runs on its event
+    /// loop, where the channel's writability changes, so the check cannot go stale. Writes
+    /// need no promise: NIO's writability is the flow control.
     func drain(_ link: WebSocketLink) {
-        let window = limits.writeWindow
-        let (frames, bytes) = state.withLock { s -> ([EngineFrame], Int) in
-            s.drainScheduled = false
-            guard s.isOpen, case .websocket(let current) = s.transport, current === link, s.inFlight < window else {
-                return ([], 0)
+        while true {
+            let frame = state.withLock { s -> EngineFrame? in
+                s.drainScheduled = false
+                guard s.isOpen, case .websocket(let current) = s.transport, current === link else { return nil }
+                guard link.channel.isWritable else {
+                    s.blocked = true
+                    return nil
+                }
+                return s.queue.popFirst()
             }
-            let frames = s.queue.removeFirst(upTo: .max, byteLimit: window - s.inFlight)
-            let bytes = frames.reduce(0) { $0 + $1.payloadLength }
-            s.inFlight += bytes
-            return (frames, bytes)
+            guard let frame else { return }
+            link.writeOnLoop(frame)
         }
-        guard !frames.isEmpty else { return }
-        link.writeOnLoop(frames) { [self] in
-            let wake = state.withLock { s -> Wake in
-                s.inFlight -= bytes
-                return Self.wake(&s, limits)
-            }
-            perform(wake)
-        }
+    }
+
+    /// The WebSocket's buffer drained below the low water mark: sending resumes. On its event
+    /// loop.
+    func webSocketWritable(_ link: WebSocketLink) {
+        state.withLock { $0.blocked = false }
+        drain(link)
     }
 
     // MARK: - Closing
@@ -230,8 +244,8 @@ public final class EngineSession: Sendable {
         state.withLock { $0.handshakeDeadline = deadline }
     }
 
-    /// Acts on packets received over the session's current transport, in order. Returns false
-    /// once the session is closed.
+    /// Acts on the packets of a polling POST, in order. Returns false once the session is
+    /// closed.
     func receive(_ packets: [EnginePacket]) async -> Bool {
         for packet in packets {
             switch packet {
@@ -244,11 +258,7 @@ public final class EngineSession: Sendable {
                     return false
                 }
             case .pong:
-                state.withLock { s in
-                    guard s.pongDeadline != nil else { return }
-                    s.pongDeadline = nil
-                    s.nextPing = .now + limits.pingInterval
-                }
+                receivedPong()
             case .close:
                 close(.clientClosed)
                 return false
@@ -265,9 +275,9 @@ public final class EngineSession: Sendable {
 
     /// Runs the handler for one message in a task of its own, and waits for it (messages stay
     /// in order). A task keeps every stack slab it once needed until it ends, so the deepest
-    /// work of a connection (a token check on connect, a database read on subscribe) would
-    /// otherwise stay allocated for as long as the connection is open; here it is freed when
-    /// the message has been handled. Cancelling the reader cancels the handler.
+    /// work of a message (a token check on connect, a database read on subscribe) would
+    /// otherwise stay allocated in the HTTP connection's task for as long as the client keeps
+    /// that connection open. Cancelling the request cancels the handler.
     private static func deliver(_ message: EngineMessage, to handler: any EngineSessionHandler) async throws {
         let task = Task { try await handler.received(message) }
         try await withTaskCancellationHandler {
@@ -389,25 +399,154 @@ public final class EngineSession: Sendable {
 
     // MARK: - WebSocket transport and upgrade
 
-    /// Reads a WebSocket that carries this session until it ends.
-    func run(_ link: WebSocketLink, messages: inout WebSocketMessageReader) async {
-        while let message = await messages.next() {
-            guard let packet = Self.packet(message) else {
-                close(.protocolError("malformed packet"))
-                break
+    /// A packet from the WebSocket that carries the session, kept in order for the task that
+    /// hands messages to the handler.
+    enum Inbound {
+        case packet(EnginePacket)
+        case malformed
+        /// The WebSocket ended.
+        case ended
+
+        var size: Int {
+            switch self {
+            case .packet(.message(.text(let text))): text.utf8.count
+            case .packet(.message(.binary(let data))): data.readableBytes
+            default: 0
             }
-            guard await receive([packet]) else { break }
         }
-        transportEnded(link)
     }
 
-    /// A WebSocket that carried the session closed: the session ends with it.
-    private func transportEnded(_ link: WebSocketLink) {
-        let current = state.withLock { s -> Bool in
-            if case .websocket(let active) = s.transport, active === link { return true }
-            return false
+    /// Queued inbound packets beyond which the WebSocket stops reading until the handler
+    /// catches up (or beyond maxPayload bytes).
+    static let inboundQueueLimit = 32
+
+    /// What the session's WebSocket `link` received, on its event loop: a message of the
+    /// transport, or of a probe taking over from polling.
+    func webSocketReceived(_ message: WebSocketMessage, on link: WebSocketLink) {
+        switch role(of: link) {
+        case .probe:
+            probeReceived(message, on: link)
+        case .transport:
+            guard let packet = Self.packet(message) else { return receiveInOrder(.malformed, on: link) }
+            receiveInOrder(.packet(packet), on: link)
+        case .none:
+            break
         }
-        if current { close(.clientClosed) }
+    }
+
+    /// The WebSocket `link` ended (on its event loop): a probe is abandoned (polling carries
+    /// on), the transport's end closes the session once what it sent before is handled.
+    func webSocketEnded(_ link: WebSocketLink) {
+        switch role(of: link) {
+        case .probe: abandonProbe(link)
+        case .transport: receiveInOrder(.ended, on: link)
+        case .none: break
+        }
+    }
+
+    private enum LinkRole { case probe, transport, none }
+
+    private func role(of link: WebSocketLink) -> LinkRole {
+        state.withLock { s in
+            if s.probe === link { return .probe }
+            if case .websocket(let current) = s.transport, current === link { return .transport }
+            return .none
+        }
+    }
+
+    /// Acts on a packet of the WebSocket transport. Pongs count at once; messages go to the
+    /// handler in order, in a task that exists only while there are messages to hand over (a
+    /// task keeps every stack slab it once needed, so an idle connection keeps none); what
+    /// else arrives (close, a protocol error, the end) waits for the messages before it, and is
+    /// acted on at once when there are none.
+    private func receiveInOrder(_ item: Inbound, on link: WebSocketLink) {
+        switch item {
+        case .packet(.pong):
+            receivedPong()
+            return
+        case .packet(.noop):
+            return
+        default:
+            break
+        }
+        enum Next { case drop, now, startDelivery, queued, pause }
+        let maxPayload = limits.maxPayload
+        let next = state.withLock { s -> Next in
+            guard s.isOpen else { return .drop }
+            if !s.delivering {
+                guard case .packet(.message) = item else { return .now }
+                s.delivering = true
+                s.inbound.append(item)
+                s.inboundBytes = item.size
+                return .startDelivery
+            }
+            s.inbound.append(item)
+            s.inboundBytes += item.size
+            if !s.readPaused, s.inbound.count >= Self.inboundQueueLimit || s.inboundBytes > maxPayload {
+                s.readPaused = true
+                return .pause
+            }
+            return .queued
+        }
+        switch next {
+        case .drop, .queued: break
+        case .now: act(on: item)
+        case .pause: link.pauseReading()
+        case .startDelivery: Task { await self.deliverInbound(link) }
+        }
+    }
+
+    /// Hands queued packets to the handler, one at a time, until none is left.
+    private func deliverInbound(_ link: WebSocketLink) async {
+        while true {
+            let (item, resume) = state.withLock { s -> (Inbound?, Bool) in
+                guard s.isOpen, !s.inbound.isEmpty else {
+                    s.delivering = false
+                    s.inbound.removeAll()
+                    s.inboundBytes = 0
+                    defer { s.readPaused = false }
+                    return (nil, s.readPaused)
+                }
+                let item = s.inbound.removeFirst()
+                s.inboundBytes -= item.size
+                let resume = s.readPaused && s.inbound.count < Self.inboundQueueLimit / 2
+                if resume { s.readPaused = false }
+                return (item, resume)
+            }
+            if resume { link.resumeReading() }
+            guard let item else { return }
+            if case .packet(.message(let message)) = item {
+                guard let handler = state.withLock({ $0.isOpen ? $0.handler : nil }) else { continue }
+                do {
+                    try await handler.received(message)
+                } catch {
+                    close(.protocolError("\(error)"))
+                }
+            } else {
+                act(on: item)
+            }
+        }
+    }
+
+    /// What a WebSocket packet other than a message, pong or noop does.
+    private func act(on item: Inbound) {
+        switch item {
+        case .packet(.close), .ended:
+            close(.clientClosed)
+        case .malformed:
+            close(.protocolError("malformed packet"))
+        case .packet(let packet):
+            // v4 heartbeats go from server to client; open and upgrade never come from one.
+            close(.protocolError("unexpected \(packet) packet"))
+        }
+    }
+
+    private func receivedPong() {
+        state.withLock { s in
+            guard s.pongDeadline != nil else { return }
+            s.pongDeadline = nil
+            s.nextPing = .now + limits.pingInterval
+        }
     }
 
     /// Registers a probing WebSocket; false when the session cannot be upgraded (closed,
@@ -421,31 +560,27 @@ public final class EngineSession: Sendable {
         }
     }
 
-    /// Reads a probing WebSocket: `2probe` is answered `3probe` (its first frame), polls get
-    /// noop from then on, and `5` moves the session onto this WebSocket, which then carries it.
-    func runProbe(_ link: WebSocketLink, messages: inout WebSocketMessageReader) async {
-        probing: while let message = await messages.next() {
-            guard case .text(let text) = message, let packet = EnginePacket.decode(text: text) else { break }
-            switch packet {
-            case .ping("probe"):
-                let held = state.withLock { s -> CheckedContinuation<PollOutcome, Never>? in
-                    guard s.probe === link else { return nil }
-                    s.upgrading = true
-                    let held = s.heldPoll
-                    s.heldPoll = nil
-                    return held
-                }
-                link.write([EngineFrame(packet: .pong("probe"))])
-                held?.resume(returning: .frames([EngineFrame(packet: .noop)]))
-            case .upgrade:
-                guard completeUpgrade(link) else { break probing }
-                await run(link, messages: &messages)
-                return
-            default:
-                break probing
+    /// A message of the probing WebSocket: `2probe` is answered `3probe` (its first frame),
+    /// polls get noop from then on, and `5` moves the session onto this WebSocket, which then
+    /// carries it. Anything else abandons the probe.
+    private func probeReceived(_ message: WebSocketMessage, on link: WebSocketLink) {
+        guard case .text(let text) = message, let packet = EnginePacket.decode(text: text) else { return abandonProbe(link) }
+        switch packet {
+        case .ping("probe"):
+            let held = state.withLock { s -> CheckedContinuation<PollOutcome, Never>? in
+                guard s.probe === link else { return nil }
+                s.upgrading = true
+                let held = s.heldPoll
+                s.heldPoll = nil
+                return held
             }
+            link.write(EngineFrame(packet: .pong("probe")))
+            held?.resume(returning: .frames([EngineFrame(packet: .noop)]))
+        case .upgrade:
+            if !completeUpgrade(link) { abandonProbe(link) }
+        default:
+            abandonProbe(link)
         }
-        abandonProbe(link)
     }
 
     private func completeUpgrade(_ link: WebSocketLink) -> Bool {
@@ -481,7 +616,7 @@ public final class EngineSession: Sendable {
         if wasProbe { link.close() }
     }
 
-    static func packet(_ message: WebSocketMessageReader.Message) -> EnginePacket? {
+    static func packet(_ message: WebSocketMessage) -> EnginePacket? {
         switch message {
         case .text(let text): EnginePacket.decode(text: text)
         case .binary(let data): .message(.binary(data))

@@ -59,18 +59,24 @@ struct OutboundQueue {
     mutating func removeFirst(upTo limit: Int, byteLimit: Int = .max) -> [EngineFrame] {
         var taken: [EngineFrame] = []
         var takenBytes = 0
-        while head < items.count, taken.count < limit, taken.isEmpty || takenBytes < byteLimit {
-            let item = items[head]
-            if let key = item.key, let entry = keyed.index(forKey: key), keyed[entry].value == offset + head {
-                keyed.remove(at: entry)
-            }
-            taken.append(item.frame)
-            takenBytes += item.frame.payloadLength
-            head += 1
+        while taken.count < limit, taken.isEmpty || takenBytes < byteLimit, let frame = popFirst() {
+            taken.append(frame)
+            takenBytes += frame.payloadLength
         }
-        bytes -= takenBytes
-        compactIfNeeded()
         return taken
+    }
+
+    /// Removes and returns the oldest packet, if any.
+    mutating func popFirst() -> EngineFrame? {
+        guard head < items.count else { return nil }
+        let item = items[head]
+        if let key = item.key, let entry = keyed.index(forKey: key), keyed[entry].value == offset + head {
+            keyed.remove(at: entry)
+        }
+        head += 1
+        bytes -= item.frame.payloadLength
+        compactIfNeeded()
+        return item.frame
     }
 
     mutating func removeAll() {

@@ -1,87 +1,86 @@
 import NIOCore
 import NIOWebSocket
 
-/// One WebSocket connection: the transport of a session, or a probe upgrading one.
+/// One WebSocket connection: the transport of a session, or a probe upgrading one. Its frames
+/// are read by `EngineWebSocketHandler` on the event loop; no task waits on it.
 ///
 /// Frames are written straight to the NIO channel on its event loop rather than through an
 /// async writer: a broadcast to thousands of clients then costs one event-loop task per
 /// event loop (see `EngineBroadcast`) and never waits for a slow client. The frames are already
 /// encoded WebSocket frames (`EngineFrame.wire`, shared by every recipient), so they are handed
-/// to the socket below the WebSocket encoder by `WebSocketWireWriter`. Flow control is done by
-/// the session, which counts the bytes handed to the channel until their write completes.
+/// to the socket below the WebSocket encoder by `WebSocketWireWriter`. Flow control is the
+/// channel's writability: its high water mark is the session's write window.
 final class WebSocketLink: Sendable {
     let channel: any Channel
-    let closeTimeout: Duration
     private let writer: NIOLoopBound<WebSocketWireWriter>
+    private let handler: NIOLoopBound<EngineWebSocketHandler>
 
-    /// Installs the writer at the socket end of the pipeline. Must run on the channel's event
-    /// loop, before the WebSocket upgrade completes: the synchronous `shouldUpgrade` decision of
-    /// `.http1WebSocketUpgrade` runs there. Throws elsewhere (the upgrade is then refused).
-    init(channel: any Channel, closeTimeout: Duration) throws {
+    /// Installs the writer at the socket end of the pipeline and the WebSocket protocol
+    /// handler at the other end, after NIO's frame decoder. Runs on the channel's event loop,
+    /// once the upgrade response has gone (NIO's upgrader calls its pipeline setup there).
+    init(channel: any Channel, maxPayload: Int, writeWindow: Int, closeTimeout: Duration) throws {
         guard channel.eventLoop.inEventLoop else { throw ChannelError.inappropriateOperationForState }
         self.channel = channel
-        self.closeTimeout = closeTimeout
         let writer = WebSocketWireWriter()
+        let handler = EngineWebSocketHandler(maxPayload: maxPayload, closeTimeout: closeTimeout)
         try channel.pipeline.syncOperations.addHandler(writer, position: .first)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        // The channel turns unwritable beyond the write window; sessions wait for it to drain.
+        try channel.syncOptions?.setOption(
+            ChannelOptions.writeBufferWaterMark, value: .init(low: writeWindow / 2, high: writeWindow))
         self.writer = NIOLoopBound(writer, eventLoop: channel.eventLoop)
+        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        handler.link = self
     }
 
     var eventLoop: any EventLoop { channel.eventLoop }
 
-    /// Writes `frames` and flushes; `completion` runs on the event loop once the last write has
-    /// completed (or failed because the connection is gone).
-    func write(_ frames: [EngineFrame], completion: (@Sendable () -> Void)? = nil) {
+    /// Sends what arrives to `receiver` from now on. On the event loop, before the buffered
+    /// bytes that came with the upgrade request are replayed (the upgrade's pipeline setup).
+    func attach(_ receiver: any WebSocketReceiver) {
+        handler.value.receiver = receiver
+    }
+
+    /// Writes `frame` and flushes, from any thread.
+    func write(_ frame: EngineFrame) {
         let loop = channel.eventLoop
         if loop.inEventLoop {
-            writeOnLoop(frames, completion: completion)
+            writeOnLoop(frame)
         } else {
-            loop.execute { self.writeOnLoop(frames, completion: completion) }
+            loop.execute { self.writeOnLoop(frame) }
         }
     }
 
-    /// `write` for a caller already on the event loop.
-    func writeOnLoop(_ frames: [EngineFrame], completion: (@Sendable () -> Void)?) {
-        guard let last = frames.last else {
-            completion?()
-            return
-        }
-        let writer = self.writer.value
-        // One flush per frame: each packet leaves in its own write, as the reference server's
-        // do, rather than several packets in one segment.
-        for frame in frames.dropLast() {
-            writer.write(frame.wire, promise: nil)
-        }
-        if let completion {
-            let promise = channel.eventLoop.makePromise(of: Void.self)
-            promise.futureResult.whenComplete { _ in completion() }
-            writer.write(last.wire, promise: promise)
-        } else {
-            writer.write(last.wire, promise: nil)
-        }
+    /// Writes `frame` and flushes, on the event loop. One flush per frame: each packet leaves
+    /// in its own write, as the reference server's do, rather than several in one segment.
+    func writeOnLoop(_ frame: EngineFrame) {
+        writer.value.write(frame.wire)
     }
 
-    /// Sends a close frame after anything already written, half-closes the connection so the
-    /// client sees the end, and drops it if the client has not finished closing within the
-    /// close timeout. The reader of the connection ends when the client answers.
+    /// Sends a close frame after anything already written (nothing when a close frame already
+    /// went either way), half-closes the connection so the client sees the end, and drops it
+    /// if the client has not finished closing within the close timeout.
     func close(code: WebSocketErrorCode = .normalClosure) {
-        let loop = channel.eventLoop
-        loop.execute {
-            var data = self.channel.allocator.buffer(capacity: 2)
-            data.write(webSocketErrorCode: code)
-            let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
-            let channel = self.channel
-            channel.writeAndFlush(frame).whenComplete { _ in
-                channel.close(mode: .output, promise: nil)
-            }
-            let (seconds, attoseconds) = self.closeTimeout.components
-            let timeout = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-            loop.scheduleTask(in: timeout) { channel.close(promise: nil) }
-        }
+        onLoop { $0.close(code: code) }
     }
 
-    /// Drops the connection at once, for a client that broke the protocol.
-    func abort() {
-        channel.close(promise: nil)
+    /// Holds back reading from the client until `resumeReading`. On the event loop.
+    func pauseReading() {
+        handler.value.pauseReading()
+    }
+
+    func resumeReading() {
+        onLoop { $0.resumeReading() }
+    }
+
+    private func onLoop(_ body: @escaping @Sendable (EngineWebSocketHandler) -> Void) {
+        let loop = channel.eventLoop
+        if loop.inEventLoop {
+            body(handler.value)
+        } else {
+            let handler = self.handler
+            loop.execute { body(handler.value) }
+        }
     }
 }
 
@@ -105,13 +104,9 @@ final class WebSocketWireWriter: ChannelInboundHandler, RemovableChannelHandler 
         context.fireChannelRead(data)
     }
 
-    /// Writes and flushes one frame; fails the promise when the handler has left the pipeline
-    /// (the connection closed).
-    func write(_ frame: ByteBuffer, promise: EventLoopPromise<Void>?) {
-        guard let context else {
-            promise?.fail(ChannelError.ioOnClosedChannel)
-            return
-        }
-        context.writeAndFlush(NIOAny(frame), promise: promise)
+    /// Writes and flushes one frame; nothing once the handler has left the pipeline (the
+    /// connection closed).
+    func write(_ frame: ByteBuffer) {
+        context?.writeAndFlush(NIOAny(frame), promise: nil)
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import OptKit
@@ -12,8 +11,7 @@ import Synchronization
 ///
 /// The server mounts it in three places (see docs/realtime.md):
 /// - `addRoutes(to:)` on the HTTP router (long-polling, refused upgrades);
-/// - `shouldUpgrade(_:channel:logger:)` and `webSocketConfiguration` when building the server
-///   with `.http1WebSocketUpgrade(configuration:shouldUpgrade:)`;
+/// - `engine` in the server builder, `.engineIO([channel.engine])` (the WebSocket upgrade);
 /// - as a `Service` in the application's services (follows events, heartbeats, status, and
 ///   closes every client on shutdown).
 public final class RealtimeChannel: Service, Sendable {
@@ -76,18 +74,8 @@ public final class RealtimeChannel: Service, Sendable {
         engine.addRoutes(to: router)
     }
 
-    /// The WebSocket upgrade decision: nil when the request is not for this channel.
-    public func shouldUpgrade(
-        _ head: HTTPRequest, channel: any Channel, logger: Logger
-    ) -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>? {
-        engine.shouldUpgrade(head, channel: channel, logger: logger)
-    }
-
     /// The URL path the channel answers, without trailing slash (`/socket.io`).
     public var path: String { engine.configuration.path }
-
-    /// WebSocket settings the server must use (frame size up to maxPayload, no autoping).
-    public var webSocketConfiguration: WebSocketServerConfiguration { engine.webSocketConfiguration }
 
     // MARK: - Hooks
 
