@@ -27,6 +27,8 @@
 #define QMR CK_QMR
 #define QNR CK_QNR
 
+CONV_BLOCK_POINTERS(block_pointers, uint8_t)
+
 size_t ck_qconv_weights_bytes(long taps, long cp, long n) { return ck_qpacked_b_bytes(taps * cp, n); }
 
 void ck_qconv_pack_weights(long n, long channels, long taps, long cp, const int8_t *w, uint8_t *dst,
@@ -139,61 +141,18 @@ void ck_qconv_nhwc(const uint8_t *x, long height, long width, long cp, long kern
     long *row_offset = tap_offset + taps;
     uint8_t *packed = work + (size_t)taps * QMR * sizeof(const uint8_t *) + (size_t)(2 * taps) * sizeof(long);
     packed += (64 - ((uintptr_t)packed & 63)) & 63;
-    for (long ky = 0; ky < kernel_h; ky++) {
-        row_offset[ky] = ky * dilation_h * width * cp;
-        for (long kx = 0; kx < kernel_w; kx++)
-            tap_offset[ky * kernel_w + kx] = (ky * dilation_h * width + kx * dilation_w) * cp;
-    }
+    conv_walk wk = conv_walk_start(height, width, cp, kernel_h, kernel_w, stride_h, stride_w, dilation_h,
+                                   dilation_w, pad_top, pad_left, out_w, p0);
+    conv_walk_offsets(&wk, tap_offset, row_offset);
     // Direct blocks run over kernel rows of kw * cp contiguous bytes when the columns touch
     // (as the float kernel in sconv.c): one pointer per row and pixel instead of per tap.
     int rows = dilation_w == 1;
     long direct_taps = rows ? kernel_h : taps, direct_kg = rows ? kernel_w * kg : kg;
     const long *direct_offset = rows ? row_offset : tap_offset;
-    long span_y = (kernel_h - 1) * dilation_h, span_x = (kernel_w - 1) * dilation_w;
     int vnni = ck_qisa() >= 3;
-    long oy = p0 / out_w, ox = p0 % out_w;
     for (long p = p0; p < p1; p += QMR) {
         int mr = (int)(p1 - p < QMR ? p1 - p : QMR);
-        // A block in one output row with every tap inside the image (most blocks of a large
-        // image): each pixel's first tap, the offsets added by the AVX-512 kernel; else every
-        // (tap, pixel).
-        long first = vnni ? direct_row_start(oy, ox, mr, out_w, height, width, stride_h, stride_w, pad_top, pad_left,
-                                                 span_y, span_x) : -1;
-        int direct = first >= 0;
-        if (direct) {
-            for (int i = 0; i < mr; i++) ptrs[i] = x + (first + i * stride_w) * cp;
-            for (int i = mr; i < QMR; i++) ptrs[i] = ptrs[0];
-            ox += mr;
-            if (ox == out_w) {
-                ox = 0;
-                oy++;
-            }
-        } else {
-            for (int i = 0; i < mr; i++) {
-                long iy0 = oy * stride_h - pad_top, ix0 = ox * stride_w - pad_left;
-                if (iy0 >= 0 && iy0 + span_y < height && ix0 >= 0 && ix0 + span_x < width) {
-                    // Most pixels of a border block are inside: fixed offsets, no tests.
-                    const uint8_t *base = x + (iy0 * width + ix0) * cp;
-                    for (long t = 0; t < taps; t++) ptrs[t * QMR + i] = base + tap_offset[t];
-                } else {
-                    for (long ky = 0, t = 0; ky < kernel_h; ky++) {
-                        long iy = iy0 + ky * dilation_h;
-                        int row_inside = (unsigned long)iy < (unsigned long)height;
-                        for (long kx = 0; kx < kernel_w; kx++, t++) {
-                            long ix = ix0 + kx * dilation_w;
-                            int inside = row_inside & ((unsigned long)ix < (unsigned long)width);
-                            ptrs[t * QMR + i] = inside ? x + (iy * width + ix) * cp : pad_row;
-                        }
-                    }
-                }
-                if (++ox == out_w) {
-                    ox = 0;
-                    oy++;
-                }
-            }
-            for (int i = mr; i < QMR; i++)
-                for (long t = 0; t < taps; t++) ptrs[t * QMR + i] = ptrs[t * QMR];
-        }
+        int direct = block_pointers(&wk, x, pad_row, tap_offset, mr, QMR, vnni, ptrs);
         char *out = (char *)y + p * ldy * es;
         if (vnni) {
             for (long q = 0; q < n; q += QNR) {

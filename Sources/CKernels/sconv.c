@@ -29,6 +29,8 @@
 #define SMR CK_SMR
 #define SNR CK_SNR
 
+CONV_BLOCK_POINTERS(block_pointers, float)
+
 size_t ck_sconv_weights_count(long taps, long channels, long n) {
     return (size_t)((n + SNR - 1) / SNR) * SNR * (size_t)(taps * channels);
 }
@@ -167,60 +169,17 @@ void ck_sconv(const float *x, long height, long width, long channels, long kerne
     const float **ptrs = (const float **)work;
     long *tap_offset = (long *)(void *)((char *)work + (size_t)taps * SMR * sizeof(const float *));
     long *row_offset = tap_offset + taps;
-    for (long ky = 0; ky < kernel_h; ky++) {
-        row_offset[ky] = ky * dilation_h * width * channels;
-        for (long kx = 0; kx < kernel_w; kx++)
-            tap_offset[ky * kernel_w + kx] = (ky * dilation_h * width + kx * dilation_w) * channels;
-    }
+    conv_walk wk = conv_walk_start(height, width, channels, kernel_h, kernel_w, stride_h, stride_w, dilation_h,
+                                   dilation_w, pad_top, pad_left, out_w, p0);
+    conv_walk_offsets(&wk, tap_offset, row_offset);
     // Direct blocks run over kernel rows of kw * C contiguous floats when the columns touch.
     int rows = dilation_w == 1;
     long direct_taps = rows ? kernel_h : taps, direct_run = rows ? kernel_w * channels : channels;
     const long *direct_offset = rows ? row_offset : tap_offset;
-    long span_y = (kernel_h - 1) * dilation_h, span_x = (kernel_w - 1) * dilation_w;
     int isa = ck_isa();
-    long oy = p0 / out_w, ox = p0 % out_w;
     for (long p = p0; p < p1; p += SMR) {
         int mr = (int)(p1 - p < SMR ? p1 - p : SMR);
-        // A block in one output row with every tap inside the image (most blocks of a large
-        // image): each pixel's first tap, the offsets added by the AVX-512 kernel; else every
-        // (tap, pixel).
-        long first = isa >= 3 ? direct_row_start(oy, ox, mr, out_w, height, width, stride_h, stride_w, pad_top, pad_left,
-                                                 span_y, span_x) : -1;
-        int direct = first >= 0;
-        if (direct) {
-            for (int i = 0; i < mr; i++) ptrs[i] = x + (first + i * stride_w) * channels;
-            for (int i = mr; i < SMR; i++) ptrs[i] = ptrs[0];
-            ox += mr;
-            if (ox == out_w) {
-                ox = 0;
-                oy++;
-            }
-        } else {
-            for (int i = 0; i < mr; i++) {
-                long iy0 = oy * stride_h - pad_top, ix0 = ox * stride_w - pad_left;
-                if (iy0 >= 0 && iy0 + span_y < height && ix0 >= 0 && ix0 + span_x < width) {
-                    const float *base = x + (iy0 * width + ix0) * channels;
-                    for (long t = 0; t < taps; t++) ptrs[t * SMR + i] = base + tap_offset[t];
-                } else {
-                    for (long ky = 0, t = 0; ky < kernel_h; ky++) {
-                        long iy = iy0 + ky * dilation_h;
-                        int row_inside = (unsigned long)iy < (unsigned long)height;
-                        for (long kx = 0; kx < kernel_w; kx++, t++) {
-                            long ix = ix0 + kx * dilation_w;
-                            int inside = row_inside & ((unsigned long)ix < (unsigned long)width);
-                            ptrs[t * SMR + i] = inside ? x + (iy * width + ix) * channels : zeros;
-                        }
-                    }
-                }
-                if (++ox == out_w) {
-                    ox = 0;
-                    oy++;
-                }
-            }
-            // Missing rows of a partial block repeat the first pixel; their results are dropped.
-            for (int i = mr; i < SMR; i++)
-                for (long t = 0; t < taps; t++) ptrs[t * SMR + i] = ptrs[t * SMR];
-        }
+        int direct = block_pointers(&wk, x, zeros, tap_offset, mr, SMR, isa >= 3, ptrs);
         float *out = y + p * ldy;
         for (long q = 0; q < n; q += SNR) {
             int nr = (int)(n - q < SNR ? n - q : SNR);
