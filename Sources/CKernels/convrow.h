@@ -1,5 +1,6 @@
-// Shared by the channels-last convolutions (sconv.c, qconv.c): walking the output pixels in
-// blocks and finding where each block's taps read, internal to CKernels.
+// Walking the output pixels of the float channels-last convolution (sconv.c) in blocks and
+// finding where each block's taps read, internal to CKernels. (The int8 one, qconv.c, writes
+// its padding out instead, so that every block reads memory.)
 #ifndef CKERNELS_CONVROW_H
 #define CKERNELS_CONVROW_H
 

@@ -1,13 +1,20 @@
 // 8-bit convolution on channels-last (NHWC) activations as an implicit GEMM: rows are output
 // pixels, columns output channels, k runs over (tap, channel). No im2col matrix is built: for
-// each block of CK_QMR output pixels and each kernel tap, the micro-kernel reads the pixel's
-// channels straight from the input (one 4-byte broadcast per pixel and group of 4 channels),
-// padding taps reading a row of zero points. The output tile [pixel][channel] is NHWC again,
-// so a chain of fused int8 convolutions never changes layout.
+// each block of output pixels and each kernel row, the micro-kernel reads the pixels' bytes
+// straight from the input (one 4-byte broadcast per pixel and group of 4 channels). The output
+// tile [pixel][channel] is NHWC again, so a chain of fused int8 convolutions never changes
+// layout.
 //
 // Why: on the CNN example the NCHW im2col (one short strided row per tap and output row) took
 // more time than the integer products themselves; in NHWC a tap's channels are contiguous and
 // a stride-2 convolution costs no more than a stride-1 one.
+//
+// Padding is written out once per call: the input rows a call reads are copied into a window
+// with the zero-point border around them (unless no tap of the range falls outside the image).
+// Every tap then reads memory, so a block of pixels needs one pointer per pixel and no bounds
+// tests, whatever its position. Before, the blocks touching the border (all of them in a 6- or
+// 12-pixel-wide layer) built a pointer per tap and pixel, 12% of the int8 CNN's time; the copy
+// costs about one read of the input.
 //
 // The weights are the packed B operand of qgemm.c (panels of CK_QNR output channels, k in
 // groups of 4), so the AVX2 and portable paths pack each pixel block as a packed A panel and
@@ -21,13 +28,18 @@
 #include <string.h>
 
 #include "activations.h"
-#include "convrow.h"
+#include "qround.h"
 #include "qstore.h"
 
 #define QMR CK_QMR
 #define QNR CK_QNR
+/// Pixels per VNNI block when one vector of 16 output channels covers the output (the 16
+/// accumulators a block of 8 pixels x 32 channels uses, spent on more pixels instead).
+#define WIDE_MR 16
 
-CONV_BLOCK_POINTERS(block_pointers, uint8_t)
+static long min_long(long a, long b) { return a < b ? a : b; }
+static long max_long(long a, long b) { return a > b ? a : b; }
+static size_t align64(size_t bytes) { return (bytes + 63) & ~(size_t)63; }
 
 size_t ck_qconv_weights_bytes(long taps, long cp, long n) { return ck_qpacked_b_bytes(taps * cp, n); }
 
@@ -51,132 +63,314 @@ void ck_qconv_pack_weights(long n, long channels, long taps, long cp, const int8
     }
 }
 
-size_t ck_qconv_work_bytes(long taps, long cp) {
-    // Pointers per (tap, pixel); offsets per tap and per kernel row (at most `taps` rows).
-    return (size_t)taps * QMR * sizeof(const uint8_t *) + (size_t)(2 * taps) * sizeof(long) +
-           ck_qpacked_a_bytes(QMR, taps * cp) + 64;
+// ---------------------------------------------------------------------------------------------
+// The padded window and the scratch layout.
+
+/// Columns and rows of input a range of output rows reads (padding included).
+static long window_width(const ck_conv2d *g) {
+    return (g->out_w - 1) * g->stride_w + (g->kernel_w - 1) * g->dilation_w + 1;
+}
+static long window_rows(const ck_conv2d *g, long out_rows) {
+    return (out_rows - 1) * g->stride_h + (g->kernel_h - 1) * g->dilation_h + 1;
+}
+
+/// Where a call's taps read: the first tap of output pixel (oy, ox) is at
+/// base + (oy - oy_first) * stride_h * pitch + ox * stride_w * cp, oy_first the call's first row.
+typedef struct qwindow {
+    const uint8_t *base;
+    long pitch;
+} qwindow;
+
+/// n bytes (a multiple of 4) from src to dst, inline: the window's rows are a few hundred
+/// bytes, where a library call costs as much as the copy (memcpy and memset were 6% of the int8
+/// CNN's time).
+static inline void copy_row(uint8_t *dst, const uint8_t *src, long n) {
+    long i = 0;
+    for (; i + 64 <= n; i += 64) __builtin_memcpy_inline(dst + i, src + i, 64);
+    for (; i + 4 <= n; i += 4) __builtin_memcpy_inline(dst + i, src + i, 4);
+}
+
+/// n bytes (a multiple of 4) of `pad` at dst, inline (as copy_row).
+static inline void fill_row(uint8_t *dst, uint8_t pad, long n) {
+    long i = 0;
+    for (; i + 64 <= n; i += 64) __builtin_memset_inline(dst + i, pad, 64);
+    for (; i + 4 <= n; i += 4) __builtin_memset_inline(dst + i, pad, 4);
+}
+
+/// The window of output rows [oy_first, oy_last]: the input itself when every tap falls inside
+/// it, else a copy into `buffer` with padding bytes around the image. Rows are whole pixels of
+/// cp bytes, a multiple of 4.
+static qwindow make_window(const ck_conv2d *g, const uint8_t *x, uint8_t pad, long oy_first, long oy_last,
+                           uint8_t *buffer) {
+    long cp = g->channels, cols = window_width(g), rows = window_rows(g, oy_last - oy_first + 1);
+    long iy_begin = oy_first * g->stride_h - g->pad_top, ix_begin = -g->pad_left;
+    qwindow win = {x + (iy_begin * g->width + ix_begin) * cp, g->width * cp};
+    if (iy_begin >= 0 && iy_begin + rows <= g->height && ix_begin >= 0 && ix_begin + cols <= g->width) return win;
+    // Window columns [left, inside_end) lie in the image; the rest is padding.
+    long left = min_long(max_long(-ix_begin, 0), cols);
+    long inside_end = max_long(left, min_long(g->width - ix_begin, cols));
+    for (long r = 0; r < rows; r++) {
+        long iy = iy_begin + r;
+        uint8_t *row = buffer + r * cols * cp;
+        if (iy < 0 || iy >= g->height || inside_end == left) {
+            fill_row(row, pad, cols * cp);
+            continue;
+        }
+        fill_row(row, pad, left * cp);
+        copy_row(row + left * cp, x + (iy * g->width + ix_begin + left) * cp, (inside_end - left) * cp);
+        fill_row(row + inside_end * cp, pad, (cols - inside_end) * cp);
+    }
+    win.base = buffer;
+    win.pitch = cols * cp;
+    return win;
+}
+
+/// A call's scratch: the window, the block's pixel pointers, the offset of each segment (a
+/// kernel row, or a tap when the kernel's columns do not touch), the prepared epilogue and
+/// (AVX2, portable) the packed A block.
+typedef struct qconv_scratch {
+    uint8_t *window;
+    const uint8_t **ptrs;
+    long *offset;
+    int32_t *corr;
+    float *scale, *bias;
+    uint8_t *packed;
+} qconv_scratch;
+
+static size_t scratch_layout(const ck_conv2d *g, long n, uint8_t *work, qconv_scratch *s) {
+    long taps = g->kernel_h * g->kernel_w, columns = (n + QNR - 1) / QNR * QNR;
+    size_t at = 0;
+#define CARVE(field, type, bytes)                                                                  \
+    if (s) s->field = (type)(void *)(work + at);                                                   \
+    at += align64(bytes);
+    CARVE(window, uint8_t *, (size_t)(window_rows(g, g->out_h) * window_width(g) * g->channels))
+    CARVE(ptrs, const uint8_t **, WIDE_MR * sizeof(const uint8_t *))
+    CARVE(offset, long *, (size_t)taps * sizeof(long))
+    CARVE(corr, int32_t *, (size_t)columns * sizeof(int32_t))
+    CARVE(scale, float *, (size_t)columns * sizeof(float))
+    CARVE(bias, float *, (size_t)columns * sizeof(float))
+    CARVE(packed, uint8_t *, ck_qpacked_a_bytes(QMR, taps * g->channels))
+#undef CARVE
+    return at;
+}
+
+size_t ck_qconv_work_bytes(const ck_conv2d *g, long n) { return scratch_layout(g, n, NULL, NULL) + 64; }
+
+/// The common epilogue (8-bit output requantized in float32, everything per column, one
+/// activation zero point, weights' zero point 0) as three arrays: the integer correction, the
+/// scale and the float bias of each column, so a block only loads them. Else 0.
+static int prepare_epilogue(const ck_qepilogue *ep, long n, const qconv_scratch *s) {
+    if (ep->output != CK_QOUT_I8 || !ep->requant_single || ep->activation || ep->row_scale || ep->row_bias ||
+        ep->row_zero_step != 0 || ep->row_bias_i32 || ep->col_zero)
+        return 0;
+    long columns = (n + QNR - 1) / QNR * QNR;
+    uint32_t za = ep->row_zero ? (uint32_t)ep->row_zero[0] : 0;
+    for (long j = 0; j < columns; j++) {
+        int inside = j < n;
+        uint32_t bias = inside && ep->col_bias_i32 ? (uint32_t)ep->col_bias_i32[j] : 0;
+        uint32_t sum = inside && ep->col_sums ? (uint32_t)ep->col_sums[j] : 0;
+        // int32 arithmetic that wraps, as the vector code's.
+        s->corr[j] = (int32_t)(bias - za * sum);
+        s->scale[j] = (inside && ep->col_scale ? ep->col_scale[j] : 1.0f) * ep->scale;
+        s->bias[j] = inside && ep->col_bias ? ep->col_bias[j] : 0.0f;
+    }
+    return 1;
 }
 
 // ---------------------------------------------------------------------------------------------
-// AVX-512 VNNI: 8 pixels x (16 * nv) channels in registers over every tap; `ptrs` holds, per
-// tap, CK_QMR pointers to the pixels' first channel (or to the zero-point row; a block of
-// fewer pixels repeats a valid pointer and drops the extra rows when storing). The
-// accumulators are named variables, not an array: an array read through the byte loads of
-// the activations may alias them, and the compiler then stores every accumulator back to the
-// stack after each vpdpbusd.
+// AVX-512 VNNI: a block is 8 pixels x 32 channels (nv = 2) or 16 (mrb = 16) or 8 pixels x 16
+// channels (nv = 1) in 16 zmm accumulators over every segment. Pixel i's accumulators are
+// a(2i), a(2i + 1) when nv = 2, else a(i). They are named variables, not an array: an array
+// read through the byte loads of the activations may alias them, and the compiler then stores
+// every accumulator back to the stack after each vpdpbusd.
 
-#define CONV_ROW(i)                                                                                \
+/// What every block of a call shares.
+typedef struct qconv_block_args {
+    long segments, seg_kg;
+    const long *offset;
+    const uint8_t *const *ptrs;
+    const ck_qepilogue *ep;
+    const qconv_scratch *prepared;
+    long k, ldy;
+} qconv_block_args;
+
+INLINE TVNNI __m512i broadcast4(const uint8_t *p) {
+    int32_t word;
+    memcpy(&word, p, 4);
+    return _mm512_set1_epi32(word);
+}
+
+#define DOT1(i) a##i = _mm512_dpbusd_epi32(a##i, broadcast4(q##i + 4 * g), b0);
+#define DOT2(i, lo, hi)                                                                            \
     {                                                                                              \
-        int32_t word;                                                                              \
-        memcpy(&word, p##i + 4 * g, 4);                                                            \
-        __m512i av = _mm512_set1_epi32(word);                                                      \
-        c##i##0 = _mm512_dpbusd_epi32(c##i##0, av, b0);                                            \
-        if (nv == 2) c##i##1 = _mm512_dpbusd_epi32(c##i##1, av, b1);                               \
+        __m512i x = broadcast4(q##i + 4 * g);                                                      \
+        a##lo = _mm512_dpbusd_epi32(a##lo, x, b0);                                                 \
+        a##hi = _mm512_dpbusd_epi32(a##hi, x, b1);                                                 \
+    }
+#define PIXEL(i) const uint8_t *q##i = a->ptrs[i] + off;
+
+/// Requantizes accumulator `acc` (row `row`, vector v) with the prepared epilogue.
+#define STORE_PREPARED(acc, row, v)                                                                \
+    if ((row) < mr && mask[v]) {                                                                   \
+        __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc, corr[v])), scale[v]);    \
+        f = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(f, bias[v]), lo), hi);                       \
+        __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(f), zp);                                   \
+        _mm_mask_storeu_epi8((uint8_t *)c + (long)(row) * a->ldy + (v) * 16, mask[v], _mm512_cvtepi32_epi8(q)); \
     }
 
-INLINE TVNNI void conv_tile_vnni(const int nv, const int direct, long taps, long kg, const uint8_t *const *ptrs,
-                                 const long *tap_offset, const uint8_t *b, __m512i acc[QMR][2]) {
-    __m512i c00 = _mm512_setzero_si512(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-    __m512i c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00;
-    __m512i c70 = c00, c71 = c00;
-    for (long t = 0; t < taps; t++) {
-        // direct: every tap of the block is inside the image, ptrs holds each pixel's first tap
-        // and the taps are fixed offsets from it; else ptrs holds every (tap, pixel).
-        const uint8_t *const *pt = direct ? ptrs : ptrs + t * QMR;
-        long off = direct ? tap_offset[t] : 0;
-        const uint8_t *p0 = pt[0] + off, *p1 = pt[1] + off, *p2 = pt[2] + off, *p3 = pt[3] + off;
-        const uint8_t *p4 = pt[4] + off, *p5 = pt[5] + off, *p6 = pt[6] + off, *p7 = pt[7] + off;
-        const uint8_t *bt = b + t * kg * QNR * 4;
-        for (long g = 0; g < kg; g++) {
-            __m512i b0 = _mm512_loadu_si512(bt + g * QNR * 4);
-            __m512i b1 = nv == 2 ? _mm512_loadu_si512(bt + g * QNR * 4 + 64) : _mm512_setzero_si512();
-            CONV_ROW(0) CONV_ROW(1) CONV_ROW(2) CONV_ROW(3) CONV_ROW(4) CONV_ROW(5) CONV_ROW(6) CONV_ROW(7)
+/// The packed GEMM's epilogue, out of line: only unusual epilogues (a float or int32 output,
+/// an activation, double-precision requantization) come here.
+static TVNNI void store_rows(int mr, __m512i acc[QMR][2], const ck_qepilogue *ep, long k, int nr, void *c, long ldc,
+                             long row, long col) {
+    qstore_vnni(mr, acc, ep, k, nr, c, ldc, row, col);
+}
+
+INLINE TVNNI void conv_block(const int nv, const int mrb, const qconv_block_args *a, int mr, int nr,
+                             const uint8_t *b, void *c, long row, long col) {
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    __m512i a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
+    for (long s = 0; s < a->segments; s++) {
+        long off = a->offset[s];
+        PIXEL(0) PIXEL(1) PIXEL(2) PIXEL(3) PIXEL(4) PIXEL(5) PIXEL(6) PIXEL(7)
+        const uint8_t *bs = b + s * a->seg_kg * QNR * 4;
+        if (mrb == WIDE_MR) {
+            PIXEL(8) PIXEL(9) PIXEL(10) PIXEL(11) PIXEL(12) PIXEL(13) PIXEL(14) PIXEL(15)
+            for (long g = 0; g < a->seg_kg; g++) {
+                __m512i b0 = _mm512_loadu_si512(bs + g * QNR * 4);
+                DOT1(0) DOT1(1) DOT1(2) DOT1(3) DOT1(4) DOT1(5) DOT1(6) DOT1(7)
+                DOT1(8) DOT1(9) DOT1(10) DOT1(11) DOT1(12) DOT1(13) DOT1(14) DOT1(15)
+            }
+        } else if (nv == 2) {
+            for (long g = 0; g < a->seg_kg; g++) {
+                __m512i b0 = _mm512_loadu_si512(bs + g * QNR * 4), b1 = _mm512_loadu_si512(bs + g * QNR * 4 + 64);
+                DOT2(0, 0, 1) DOT2(1, 2, 3) DOT2(2, 4, 5) DOT2(3, 6, 7)
+                DOT2(4, 8, 9) DOT2(5, 10, 11) DOT2(6, 12, 13) DOT2(7, 14, 15)
+            }
+        } else {
+            for (long g = 0; g < a->seg_kg; g++) {
+                __m512i b0 = _mm512_loadu_si512(bs + g * QNR * 4);
+                DOT1(0) DOT1(1) DOT1(2) DOT1(3) DOT1(4) DOT1(5) DOT1(6) DOT1(7)
+            }
         }
     }
-    acc[0][0] = c00; acc[0][1] = c01; acc[1][0] = c10; acc[1][1] = c11;
-    acc[2][0] = c20; acc[2][1] = c21; acc[3][0] = c30; acc[3][1] = c31;
-    acc[4][0] = c40; acc[4][1] = c41; acc[5][0] = c50; acc[5][1] = c51;
-    acc[6][0] = c60; acc[6][1] = c61; acc[7][0] = c70; acc[7][1] = c71;
+    __mmask16 mask[2];
+    mask[0] = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    mask[1] = nr >= 32 ? (__mmask16)0xFFFF : (nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : 0);
+    if (a->prepared) {
+        const ck_qepilogue *ep = a->ep;
+        __m512i corr[2];
+        __m512 scale[2], bias[2];
+        for (int v = 0; v < 2; v++) {
+            corr[v] = _mm512_loadu_si512(a->prepared->corr + col + 16 * v);
+            scale[v] = _mm512_loadu_ps(a->prepared->scale + col + 16 * v);
+            bias[v] = _mm512_loadu_ps(a->prepared->bias + col + 16 * v);
+        }
+        __m512 lo = _mm512_set1_ps((float)ep->qlo - (float)ep->out_zero);
+        __m512 hi = _mm512_set1_ps((float)ep->qhi - (float)ep->out_zero);
+        __m512i zp = _mm512_set1_epi32(ep->out_zero);
+        if (nv == 2) {
+            STORE_PREPARED(a0, 0, 0) STORE_PREPARED(a1, 0, 1) STORE_PREPARED(a2, 1, 0) STORE_PREPARED(a3, 1, 1)
+            STORE_PREPARED(a4, 2, 0) STORE_PREPARED(a5, 2, 1) STORE_PREPARED(a6, 3, 0) STORE_PREPARED(a7, 3, 1)
+            STORE_PREPARED(a8, 4, 0) STORE_PREPARED(a9, 4, 1) STORE_PREPARED(a10, 5, 0) STORE_PREPARED(a11, 5, 1)
+            STORE_PREPARED(a12, 6, 0) STORE_PREPARED(a13, 6, 1) STORE_PREPARED(a14, 7, 0) STORE_PREPARED(a15, 7, 1)
+        } else {
+            STORE_PREPARED(a0, 0, 0) STORE_PREPARED(a1, 1, 0) STORE_PREPARED(a2, 2, 0) STORE_PREPARED(a3, 3, 0)
+            STORE_PREPARED(a4, 4, 0) STORE_PREPARED(a5, 5, 0) STORE_PREPARED(a6, 6, 0) STORE_PREPARED(a7, 7, 0)
+            if (mrb == WIDE_MR) {
+                STORE_PREPARED(a8, 8, 0) STORE_PREPARED(a9, 9, 0) STORE_PREPARED(a10, 10, 0) STORE_PREPARED(a11, 11, 0)
+                STORE_PREPARED(a12, 12, 0) STORE_PREPARED(a13, 13, 0) STORE_PREPARED(a14, 14, 0) STORE_PREPARED(a15, 15, 0)
+            }
+        }
+        return;
+    }
+    // Any other epilogue: the packed GEMM's, eight rows at a time.
+    __m512i all[16] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15};
+    size_t es = a->ep->output == CK_QOUT_I8 ? 1 : 4;
+    for (int r0 = 0; r0 < mr; r0 += QMR) {
+        __m512i acc[QMR][2];
+        for (int i = 0; i < QMR; i++) {
+            acc[i][0] = nv == 2 ? all[2 * i] : all[r0 + i];
+            acc[i][1] = nv == 2 ? all[2 * i + 1] : _mm512_setzero_si512();
+        }
+        store_rows(mr - r0 < QMR ? mr - r0 : QMR, acc, a->ep, a->k, nr, (char *)c + r0 * a->ldy * es, a->ldy,
+                   row + r0, col);
+    }
 }
 
-#define CONV_TILE_PARAMS                                                                           \
-    int mr, int nr, int direct, long taps, long kg, const uint8_t *const *ptrs,                    \
-        const long *tap_offset, const uint8_t *b, const ck_qepilogue *ep, void *c, long ldc,       \
-        long row, long col
+static TVNNI void conv_block_8x32(const qconv_block_args *a, int mr, int nr, const uint8_t *b, void *c, long row,
+                                  long col) {
+    if (nr > 16) conv_block(2, QMR, a, mr, nr, b, c, row, col);
+    else conv_block(1, QMR, a, mr, nr, b, c, row, col);
+}
 
-#define CONV_CASE(R)                                                                               \
-    case R:                                                                                        \
-        qstore_vnni(R, acc, ep, taps * kg * 4, nr, c, ldc, row, col);                              \
-        break;
-
-static TVNNI void conv_block_vnni(CONV_TILE_PARAMS) {
-    __m512i acc[QMR][2];
-    if (direct) {
-        if (nr > 16) conv_tile_vnni(2, 1, taps, kg, ptrs, tap_offset, b, acc);
-        else conv_tile_vnni(1, 1, taps, kg, ptrs, tap_offset, b, acc);
-    } else {
-        if (nr > 16) conv_tile_vnni(2, 0, taps, kg, ptrs, tap_offset, b, acc);
-        else conv_tile_vnni(1, 0, taps, kg, ptrs, tap_offset, b, acc);
-    }
-    switch (mr) {
-        CONV_CASE(1) CONV_CASE(2) CONV_CASE(3) CONV_CASE(4) CONV_CASE(5) CONV_CASE(6) CONV_CASE(7) CONV_CASE(8)
-    }
+static TVNNI void conv_block_16x16(const qconv_block_args *a, int mr, int nr, const uint8_t *b, void *c, long row,
+                                   long col) {
+    conv_block(1, WIDE_MR, a, mr, nr, b, c, row, col);
 }
 
 // ---------------------------------------------------------------------------------------------
-// The driver: pixel blocks, their tap pointers, and the product per column panel.
+// The driver: the window, pixel blocks and their pointers, and the product per column panel.
 
-void ck_qconv_nhwc(const uint8_t *x, long height, long width, long cp, long kernel_h, long kernel_w,
-                   long stride_h, long stride_w, long dilation_h, long dilation_w, long pad_top,
-                   long pad_left, long out_h, long out_w, long n, const uint8_t *w,
-                   const ck_qepilogue *ep, void *y, long ldy, long p0, long p1,
-                   const uint8_t *pad_row, uint8_t *work) {
-    long total = out_h * out_w;
+void ck_qconv_nhwc(const ck_conv2d *g, long n, const uint8_t *x, const uint8_t *w, const ck_qepilogue *ep,
+                   void *y, long ldy, long p0, long p1, uint8_t pad, uint8_t *work) {
+    long total = g->out_h * g->out_w;
     if (p1 > total) p1 = total;
     if (p0 >= p1 || n <= 0) return;
-    long taps = kernel_h * kernel_w, kg = cp / 4, k = taps * cp;
+    long cp = g->channels, taps = g->kernel_h * g->kernel_w, kg = cp / 4, k = taps * cp;
     size_t es = ep->output == CK_QOUT_I8 ? 1 : 4;
-    const uint8_t **ptrs = (const uint8_t **)(void *)work;
-    long *tap_offset = (long *)(void *)(work + (size_t)taps * QMR * sizeof(const uint8_t *));
-    long *row_offset = tap_offset + taps;
-    uint8_t *packed = work + (size_t)taps * QMR * sizeof(const uint8_t *) + (size_t)(2 * taps) * sizeof(long);
-    packed += (64 - ((uintptr_t)packed & 63)) & 63;
-    conv_walk wk = conv_walk_start(height, width, cp, kernel_h, kernel_w, stride_h, stride_w, dilation_h,
-                                   dilation_w, pad_top, pad_left, out_w, p0);
-    conv_walk_offsets(&wk, tap_offset, row_offset);
-    // Direct blocks run over kernel rows of kw * cp contiguous bytes when the columns touch
-    // (as the float kernel in sconv.c): one pointer per row and pixel instead of per tap.
-    int rows = dilation_w == 1;
-    long direct_taps = rows ? kernel_h : taps, direct_kg = rows ? kernel_w * kg : kg;
-    const long *direct_offset = rows ? row_offset : tap_offset;
+    qconv_scratch s;
+    scratch_layout(g, n, work + ((64 - ((uintptr_t)work & 63)) & 63), &s);
+    qwindow win = make_window(g, x, pad, p0 / g->out_w, (p1 - 1) / g->out_w, s.window);
+    // Segments: kernel rows of kw * cp contiguous bytes when the columns touch (one pointer per
+    // row and pixel), else single taps.
+    int rows = g->dilation_w == 1;
+    long segments = rows ? g->kernel_h : taps, seg_kg = rows ? g->kernel_w * kg : kg;
+    for (long ky = 0; ky < g->kernel_h; ky++) {
+        long row_offset = ky * g->dilation_h * win.pitch;
+        if (rows) s.offset[ky] = row_offset;
+        else
+            for (long kx = 0; kx < g->kernel_w; kx++)
+                s.offset[ky * g->kernel_w + kx] = row_offset + kx * g->dilation_w * cp;
+    }
     int vnni = ck_qisa() >= 3;
-    for (long p = p0; p < p1; p += QMR) {
-        int mr = (int)(p1 - p < QMR ? p1 - p : QMR);
-        int direct = block_pointers(&wk, x, pad_row, tap_offset, mr, QMR, vnni, ptrs);
+    int mrb = vnni && n <= 16 ? WIDE_MR : QMR;
+    qconv_block_args args = {segments, seg_kg, s.offset, s.ptrs, ep, prepare_epilogue(ep, n, &s) ? &s : NULL, k, ldy};
+    // The first tap of output pixel (oy, ox) is at row + ox * col_step, row the output row's.
+    long ox = p0 % g->out_w, col_step = g->stride_w * cp;
+    const uint8_t *row = win.base;
+    for (long p = p0; p < p1; p += mrb) {
+        int mr = (int)min_long(p1 - p, mrb);
+        for (int i = 0; i < mr;) {
+            // The block's pixels in this output row, then the next row's.
+            int run = (int)min_long(mr - i, g->out_w - ox);
+            const uint8_t *first = row + ox * col_step;
+            for (int j = 0; j < run; j++) s.ptrs[i + j] = first + j * col_step;
+            i += run;
+            ox += run;
+            if (ox == g->out_w) ox = 0, row += g->stride_h * win.pitch;
+        }
+        for (int i = mr; i < mrb; i++) s.ptrs[i] = s.ptrs[0];
         char *out = (char *)y + p * ldy * es;
         if (vnni) {
             for (long q = 0; q < n; q += QNR) {
-                int nr = (int)(n - q < QNR ? n - q : QNR);
-                if (direct)
-                    conv_block_vnni(mr, nr, 1, direct_taps, direct_kg, ptrs, direct_offset, w + (q / QNR) * k * QNR, ep,
-                                    out + q * es, ldy, p, q);
-                else
-                    conv_block_vnni(mr, nr, 0, taps, kg, ptrs, tap_offset, w + (q / QNR) * k * QNR, ep, out + q * es,
-                                    ldy, p, q);
+                int nr = (int)min_long(n - q, QNR);
+                const uint8_t *panel = w + (q / QNR) * k * QNR;
+                if (mrb == WIDE_MR) conv_block_16x16(&args, mr, nr, panel, out + q * es, p, q);
+                else conv_block_8x32(&args, mr, nr, panel, out + q * es, p, q);
             }
         } else {
             // Pack the block as a packed A panel ([group of 4 k][pixel][4]; missing pixels zero)
             // and run the packed GEMM on it.
-            for (long t = 0; t < taps; t++) {
-                for (long g = 0; g < kg; g++) {
-                    uint8_t *dst = packed + (t * kg + g) * QMR * 4;
+            for (long sg = 0; sg < segments; sg++) {
+                for (long gg = 0; gg < seg_kg; gg++) {
+                    uint8_t *dst = s.packed + (sg * seg_kg + gg) * QMR * 4;
                     for (int i = 0; i < QMR; i++) {
-                        if (i < mr) memcpy(dst + i * 4, ptrs[t * QMR + i] + 4 * g, 4);
+                        if (i < mr) memcpy(dst + i * 4, s.ptrs[i] + s.offset[sg] + 4 * gg, 4);
                         else memset(dst + i * 4, 0, 4);
                     }
                 }
             }
-            ck_qgemm_packed(mr, n, k, packed, w, 1, out, ldy, ep, 0, mr, 0, n);
+            ck_qgemm_packed(mr, n, k, s.packed, w, 1, out, ldy, ep, 0, mr, 0, n);
         }
     }
 }
@@ -184,41 +378,13 @@ void ck_qconv_nhwc(const uint8_t *x, long height, long width, long cp, long kern
 // ---------------------------------------------------------------------------------------------
 // QuantizeLinear into channels-last bytes.
 
-/// Sixteen floats quantized as ck_quantize does, as int32 in [qlo, qhi]. x / scale is computed
-/// without a division when `inv` (1 / scale) is given: r = x * inv, then one Newton step on the
-/// exact remainder (Markstein: with inv correctly rounded, fma(x - r * scale, inv, r) is the
-/// correctly rounded quotient, so the same value the division gives; checked against vdivps on
-/// 3.2e9 values, half steps included). A division took most of this loop's time.
-INLINE TVNNI __m512i quantize16(const float *x, __mmask16 m, __m512 vs, const __m512 *inv, __m512 lo, __m512 hi, __m512i zp) {
-    __m512 v = _mm512_maskz_loadu_ps(m, x);
-    __m512 quotient;
-    if (inv) {
-        __m512 r = _mm512_mul_ps(v, *inv);
-        quotient = _mm512_fmadd_ps(_mm512_fnmadd_ps(r, vs, v), *inv, r);
-        // An infinite r (x infinite, or x * inv beyond float) has a NaN remainder: keep r,
-        // which saturates as the quotient would.
-        __mmask16 infinite = _mm512_cmp_ps_mask(_mm512_abs_ps(r), _mm512_set1_ps(INFINITY), _CMP_EQ_OQ);
-        quotient = _mm512_mask_mov_ps(quotient, infinite, r);
-    } else {
-        quotient = _mm512_div_ps(v, vs);
-    }
-    __m512 q = _mm512_roundscale_ps(quotient, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    q = _mm512_min_ps(_mm512_max_ps(q, lo), hi);
-    q = _mm512_mask_mov_ps(q, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), _mm512_setzero_ps());
-    return _mm512_add_epi32(_mm512_cvtps_epi32(q), zp);
-}
-
 /// Sixteen pixels at a time: each group of four channels becomes one 32-bit word per pixel
 /// (channel c in byte c % 4), stored contiguously when cp is 4 (an RGB image) and scattered
 /// with stride cp otherwise.
 static TVNNI void quantize_nhwc_avx512(const float *x, long channels, long pixels, long cp, float scale,
                                        int32_t zero, int32_t qlo, int32_t qhi, uint8_t *y) {
-    __m512 vs = _mm512_set1_ps(scale);
-    // The division-free quotient needs a normal scale with a normal reciprocal.
-    __m512 reciprocal = _mm512_set1_ps(1.0f / scale);
-    const __m512 *inv = isnormal(scale) && isnormal(1.0f / scale) ? &reciprocal : NULL;
-    __m512 lo = _mm512_set1_ps((float)qlo - (float)zero), hi = _mm512_set1_ps((float)qhi - (float)zero);
-    __m512i zp = _mm512_set1_epi32(zero), bytes = _mm512_set1_epi32(0xFF);
+    qround r = qround_make(scale, zero, qlo, qhi);
+    __m512i bytes = _mm512_set1_epi32(0xFF);
     __m512i index = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                        _mm512_set1_epi32((int32_t)cp));
     for (long p = 0; p < pixels; p += 16) {
@@ -227,7 +393,7 @@ static TVNNI void quantize_nhwc_avx512(const float *x, long channels, long pixel
         for (long c0 = 0; c0 < cp; c0 += 4) {
             __m512i word = _mm512_setzero_si512();
             for (int b = 0; b < 4 && c0 + b < channels; b++) {
-                __m512i q = _mm512_and_si512(quantize16(x + (c0 + b) * pixels + p, m, vs, inv, lo, hi, zp), bytes);
+                __m512i q = _mm512_and_si512(qround16(&r, x + (c0 + b) * pixels + p, m), bytes);
                 word = _mm512_or_si512(word, _mm512_slli_epi32(q, 8 * b));
             }
             if (cp == 4) _mm512_mask_storeu_epi32(y + p * 4, m, word);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "activations.h"
+#include "qround.h"
 #include "qstore.h"
 
 #define TVNNI __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx512vnni")))
@@ -561,20 +562,11 @@ void ck_qgemm_packed(long m, long n, long k, const uint8_t *pa, const uint8_t *p
 
 static TVNNI void quantize_u8_avx512(const float *x, long n, float scale, int32_t zero, int32_t qlo,
                                  int32_t qhi, uint8_t *y) {
-    __m512 vs = _mm512_set1_ps(scale);
-    __m512 lo = _mm512_set1_ps((float)qlo - (float)zero), hi = _mm512_set1_ps((float)qhi - (float)zero);
-    __m512i zp = _mm512_set1_epi32(zero);
+    qround r = qround_make(scale, zero, qlo, qhi);
     for (long i = 0; i < n; i += 16) {
         long left = n - i;
         __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-        __m512 v = _mm512_maskz_loadu_ps(m, x + i);
-        __m512 q = _mm512_roundscale_ps(_mm512_div_ps(v, vs), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        // max/min with the bound second: a NaN lane becomes the bound, then is set to zero.
-        q = _mm512_min_ps(_mm512_max_ps(q, lo), hi);
-        __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-        q = _mm512_mask_mov_ps(q, nan, _mm512_setzero_ps());
-        __m512i r = _mm512_add_epi32(_mm512_cvtps_epi32(q), zp);
-        _mm_mask_storeu_epi8(y + i, m, _mm512_cvtepi32_epi8(r));
+        _mm_mask_storeu_epi8(y + i, m, _mm512_cvtepi32_epi8(qround16(&r, x + i, m)));
     }
 }
 

@@ -176,18 +176,23 @@ size_t ck_qconv_weights_bytes(long taps, long cp, long n);
 /// channels c >= `channels` zero; col_sums[o] (when non-NULL) = the sum of o's weights.
 void ck_qconv_pack_weights(long n, long channels, long taps, long cp, const int8_t *w, uint8_t *dst,
                            int32_t *col_sums);
-/// Scratch bytes ck_qconv_nhwc needs per call.
-size_t ck_qconv_work_bytes(long taps, long cp);
-/// The convolution of one NHWC image for output pixels [p0, p1) (row-major oy * out_w + ox):
-/// y[pixel * ldy + channel] for the n output channels, elements of ep->output's kind (C rows are
-/// pixels, columns channels: per-channel values go in the epilogue's col_ fields). `pad_row`
-/// holds cp bytes of the input's zero point (what padding reads); `work` has
+/// A 2-D convolution's geometry over one NHWC image of height x width pixels of `channels`
+/// elements each, and its output size.
+typedef struct ck_conv2d {
+    long height, width, channels;
+    long kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+    long out_h, out_w;
+} ck_conv2d;
+
+/// Scratch bytes one ck_qconv_nhwc call needs (cp = g->channels), whatever its pixel range.
+size_t ck_qconv_work_bytes(const ck_conv2d *g, long n);
+/// The convolution of one NHWC image x of g->channels (cp) bytes per pixel for output pixels
+/// [p0, p1) (row-major oy * out_w + ox): y[pixel * ldy + channel] for the n output channels,
+/// elements of ep->output's kind (C rows are pixels, columns channels: per-channel values go
+/// in the epilogue's col_ fields). Padding reads `pad` (the input's zero point); `work` has
 /// ck_qconv_work_bytes bytes.
-void ck_qconv_nhwc(const uint8_t *x, long height, long width, long cp, long kernel_h, long kernel_w,
-                   long stride_h, long stride_w, long dilation_h, long dilation_w, long pad_top,
-                   long pad_left, long out_h, long out_w, long n, const uint8_t *w,
-                   const ck_qepilogue *ep, void *y, long ldy, long p0, long p1,
-                   const uint8_t *pad_row, uint8_t *work);
+void ck_qconv_nhwc(const ck_conv2d *g, long n, const uint8_t *x, const uint8_t *w, const ck_qepilogue *ep,
+                   void *y, long ldy, long p0, long p1, uint8_t pad, uint8_t *work);
 // ---------------------------------------------------------------------------------------------
 // Float convolution as an implicit GEMM on channels-last activations (sconv.c): rows are
 // output pixels, columns output channels, k = tap * channels + channel; no im2col matrix.

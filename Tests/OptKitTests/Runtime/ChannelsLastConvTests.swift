@@ -153,34 +153,58 @@ private func standardLayout(_ fused: Graph) -> Graph {
         #expect(Set(results[0]).count > 20, "the outputs are not all clamped to one value")
     }
 
-    @Test func quantizingIntoChannelsLastRoundsAsQuantizeLinear() throws {
-        // Values on and around half steps, out of range, infinite, and NaN; 3 and 6 channels
-        // (padded to 4 and 8) over 37 pixels (a partial vector).
+    /// QuantizeLinear to uint8 computed one value at a time in Swift: the division rounded to
+    /// float, then half to even, saturated; NaN gives the zero point.
+    private static func quantized(_ x: Float, scale: Float, zero: UInt8) -> UInt8 {
+        if x.isNaN { return zero }
+        let q = (x / scale).rounded(.toNearestOrEven) + Float(zero)
+        return UInt8(min(max(q, 0), 255))
+    }
+
+    @Test(arguments: [Float(0.01), 0.0039215689, 3, 2e-38, 1e30])
+    func quantizingRoundsAsTheDivisionDoesOnEveryPath(scale: Float) throws {
+        // Values on, just beside and between half steps, out of range, infinite and NaN, for
+        // the flat QuantizeLinear and the channels-last one (3 and 6 channels, padded to 4 and
+        // 8, over 37 pixels: a partial vector). The vector paths divide without a division
+        // where the scale allows it; the results must be the division's.
+        var generator = SeededGenerator(seed: 9)
         for channels in [3, 6] {
-            var values = randomTensor([1, channels, 37, 1], seed: 9, range: -3...3).elements(Float.self)
-            values[0] = 0.025
-            values[1] = -0.015
-            values[2] = .nan
-            values[3] = 1e9
-            values[4] = .infinity
-            values[5] = -.infinity
-            values[6] = 3e38
+            let count = channels * 37
+            var values = (0..<count).map { index -> Float in
+                let step = Float(Int.random(in: -300...300, using: &generator)) + 0.5
+                switch index % 4 {
+                case 0: return step * scale
+                case 1: return (step * scale).nextUp
+                case 2: return (step * scale).nextDown
+                default: return Float.random(in: -300...300, using: &generator) * scale
+                }
+            }
+            values[0] = .nan
+            values[1] = 1e9
+            values[2] = .infinity
+            values[3] = -.infinity
+            values[5] = 3e38
+            values[6] = -3e38
+            values[7] = 0.5 * scale
             let x = Tensor(values, shape: [1, channels, 37, 1])
-            let scale = Tensor([Float(0.01)], shape: []), zero = Tensor(elements: [UInt8(100)], dataType: .uint8, shape: [])
+            let zero = UInt8(100)
+            let expected = values.map { Self.quantized($0, scale: scale, zero: zero) }
+            let scaleTensor = Tensor([scale], shape: []), zeroTensor = Tensor(elements: [zero], dataType: .uint8, shape: [])
             let node = Node(name: "q", opType: "QuantizeLinear", inputs: ["x", "s", "z"], outputs: ["y"])
             for level in [3, 1] {
                 let original = IGEMM.instructionSet
                 defer { IGEMM.forceInstructionSet(original) }
                 guard IGEMM.forceInstructionSet(level) == level else { continue }
                 let context = KernelContext(threadCount: 1)
-                let reference = try QuantizeLinearKernel(node: node, opset: 21).run([x, scale, zero], context)[0].elements(UInt8.self)
-                let y = try ChannelsLastQuantizeKernel(node: node).run([x, scale, zero], context)[0]
+                let flat = try QuantizeLinearKernel(node: node, opset: 21).run([x, scaleTensor, zeroTensor], context)[0]
+                #expect(flat.elements(UInt8.self) == expected, "QuantizeLinear, path \(level), scale \(scale)")
+                let y = try ChannelsLastQuantizeKernel(node: node).run([x, scaleTensor, zeroTensor], context)[0]
                 let cp = (channels + 3) / 4 * 4
                 #expect(y.shape == [1, 37, 1, cp])
                 let bytes = y.elements(UInt8.self)
                 for pixel in 0..<37 {
-                    for c in 0..<channels {
-                        #expect(bytes[pixel * cp + c] == reference[c * 37 + pixel], "path \(level), pixel \(pixel), channel \(c)")
+                    for c in 0..<channels where bytes[pixel * cp + c] != expected[c * 37 + pixel] {
+                        Issue.record("channels-last, path \(level), scale \(scale), pixel \(pixel), channel \(c): \(bytes[pixel * cp + c]), expected \(expected[c * 37 + pixel])")
                     }
                 }
             }

@@ -37,18 +37,21 @@ extension IntegerConvKernel {
         guard batch > 0, pixels > 0 else { return [y] }
         let ldy = channelsLastOutput ? ChannelsLast.paddedChannels(n) : n
         let taps = prepared.kernel.reduce(1, *)
-        let workBytes = ck_qconv_work_bytes(taps, cp)
+        var shape = ck_conv2d(
+            height: height, width: width, channels: cp, kernel_h: geometry.kernel[0], kernel_w: geometry.kernel[1],
+            stride_h: geometry.strides[0], stride_w: geometry.strides[1], dilation_h: geometry.dilations[0],
+            dilation_w: geometry.dilations[1], pad_top: geometry.padBegin[0], pad_left: geometry.padBegin[1],
+            out_h: outH, out_w: outW)
+        let workBytes = ck_qconv_work_bytes(&shape, n)
         let chunks = context.threadCount
-        // Scratch: the zero-point row padding reads, one work area per chunk, and (NCHW output)
-        // the [pixel][channel] result before its transposition.
+        // Scratch: one work area per chunk and (NCHW output) the [pixel][channel] result before
+        // its transposition.
         let staging = channelsLastOutput ? 0 : pixels * n * elementBytes
         let padByte = UInt8(truncatingIfNeeded: epilogue.activationZero)
         var zero = epilogue.activationZero
         let px = x.storage.bytes.assumingMemoryBound(to: UInt8.self)
-        context.withByteScratch(64 + cp + 64 + chunks * workBytes + 64 + staging) { scratch in
-            let padRow = UnsafeMutablePointer<UInt8>(scratch)
-            padRow.update(repeating: padByte, count: cp)
-            let work = UnsafeMutableRawPointer(scratch + cp).alignedUp(toMultipleOf: 64).assumingMemoryBound(to: UInt8.self)
+        context.withByteScratch(64 + chunks * workBytes + 64 + staging) { scratch in
+            let work = UnsafeMutableRawPointer(scratch).alignedUp(toMultipleOf: 64).assumingMemoryBound(to: UInt8.self)
             let stage = UnsafeMutableRawPointer(work + chunks * workBytes).alignedUp(toMultipleOf: 64)
             withUnsafePointer(to: &zero) { zeroPointer in
                 var ep = epilogue.make(
@@ -70,11 +73,8 @@ extension IntegerConvKernel {
                     withUnsafePointer(to: &ep) { epPointer in
                         context.parallelChunks(blocks, minChunk: minBlocks) { chunk, range in
                             ck_qconv_nhwc(
-                                input, height, width, cp, geometry.kernel[0], geometry.kernel[1], geometry.strides[0],
-                                geometry.strides[1], geometry.dilations[0], geometry.dilations[1], geometry.padBegin[0],
-                                geometry.padBegin[1], outH, outW, n, prepared.pointer, epPointer, output, ldy,
-                                range.lowerBound * IGEMM.mr, min(pixels, range.upperBound * IGEMM.mr), padRow,
-                                work + chunk * workBytes)
+                                &shape, n, input, prepared.pointer, epPointer, output, ldy, range.lowerBound * IGEMM.mr,
+                                min(pixels, range.upperBound * IGEMM.mr), padByte, work + chunk * workBytes)
                         }
                     }
                     if channelsLastOutput {
