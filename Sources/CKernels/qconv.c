@@ -126,8 +126,9 @@ static qwindow make_window(const ck_conv2d *g, const uint8_t *x, uint8_t pad, lo
 }
 
 /// A call's scratch: the window, the block's pixel pointers, the offset of each segment (a
-/// kernel row, or a tap when the kernel's columns do not touch), the prepared epilogue and
-/// (AVX2, portable) the packed A block.
+/// kernel row, or a tap when the kernel's columns do not touch), the prepared epilogue,
+/// (AVX2, portable) the packed A block, and the staging tile of a block whose pixels are not
+/// evenly spaced in y.
 typedef struct qconv_scratch {
     uint8_t *window;
     const uint8_t **ptrs;
@@ -135,6 +136,7 @@ typedef struct qconv_scratch {
     int32_t *corr;
     float *scale, *bias;
     uint8_t *packed;
+    void *stage;
 } qconv_scratch;
 
 static size_t scratch_layout(const ck_conv2d *g, long n, uint8_t *work, qconv_scratch *s) {
@@ -150,6 +152,7 @@ static size_t scratch_layout(const ck_conv2d *g, long n, uint8_t *work, qconv_sc
     CARVE(scale, float *, (size_t)columns * sizeof(float))
     CARVE(bias, float *, (size_t)columns * sizeof(float))
     CARVE(packed, uint8_t *, ck_qpacked_a_bytes(QMR, taps * g->channels))
+    CARVE(stage, void *, (size_t)(WIDE_MR * n) * sizeof(int32_t))
 #undef CARVE
     return at;
 }
@@ -191,7 +194,7 @@ typedef struct qconv_block_args {
     const uint8_t *const *ptrs;
     const ck_qepilogue *ep;
     const qconv_scratch *prepared;
-    long k, ldy;
+    long k;
 } qconv_block_args;
 
 INLINE TVNNI __m512i broadcast4(const uint8_t *p) {
@@ -215,7 +218,7 @@ INLINE TVNNI __m512i broadcast4(const uint8_t *p) {
         __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc, corr[v])), scale[v]);    \
         f = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(f, bias[v]), lo), hi);                       \
         __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(f), zp);                                   \
-        _mm_mask_storeu_epi8((uint8_t *)c + (long)(row) * a->ldy + (v) * 16, mask[v], _mm512_cvtepi32_epi8(q)); \
+        _mm_mask_storeu_epi8((uint8_t *)c + (long)(row) * ldc + (v) * 16, mask[v], _mm512_cvtepi32_epi8(q));     \
     }
 
 /// The packed GEMM's epilogue, out of line: only unusual epilogues (a float or int32 output,
@@ -226,7 +229,7 @@ static TVNNI void store_rows(int mr, __m512i acc[QMR][2], const ck_qepilogue *ep
 }
 
 INLINE TVNNI void conv_block(const int nv, const int mrb, const qconv_block_args *a, int mr, int nr,
-                             const uint8_t *b, void *c, long row, long col) {
+                             const uint8_t *b, void *c, long ldc, long row, long col) {
     __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     __m512i a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
     for (long s = 0; s < a->segments; s++) {
@@ -292,27 +295,27 @@ INLINE TVNNI void conv_block(const int nv, const int mrb, const qconv_block_args
             acc[i][0] = nv == 2 ? all[2 * i] : all[r0 + i];
             acc[i][1] = nv == 2 ? all[2 * i + 1] : _mm512_setzero_si512();
         }
-        store_rows(mr - r0 < QMR ? mr - r0 : QMR, acc, a->ep, a->k, nr, (char *)c + r0 * a->ldy * es, a->ldy,
+        store_rows(mr - r0 < QMR ? mr - r0 : QMR, acc, a->ep, a->k, nr, (char *)c + r0 * ldc * es, ldc,
                    row + r0, col);
     }
 }
 
-static TVNNI void conv_block_8x32(const qconv_block_args *a, int mr, int nr, const uint8_t *b, void *c, long row,
-                                  long col) {
-    if (nr > 16) conv_block(2, QMR, a, mr, nr, b, c, row, col);
-    else conv_block(1, QMR, a, mr, nr, b, c, row, col);
+static TVNNI void conv_block_8x32(const qconv_block_args *a, int mr, int nr, const uint8_t *b, void *c, long ldc,
+                                  long row, long col) {
+    if (nr > 16) conv_block(2, QMR, a, mr, nr, b, c, ldc, row, col);
+    else conv_block(1, QMR, a, mr, nr, b, c, ldc, row, col);
 }
 
-static TVNNI void conv_block_16x16(const qconv_block_args *a, int mr, int nr, const uint8_t *b, void *c, long row,
-                                   long col) {
-    conv_block(1, WIDE_MR, a, mr, nr, b, c, row, col);
+static TVNNI void conv_block_16x16(const qconv_block_args *a, int mr, int nr, const uint8_t *b, void *c, long ldc,
+                                   long row, long col) {
+    conv_block(1, WIDE_MR, a, mr, nr, b, c, ldc, row, col);
 }
 
 // ---------------------------------------------------------------------------------------------
 // The driver: the window, pixel blocks and their pointers, and the product per column panel.
 
 void ck_qconv_nhwc(const ck_conv2d *g, long n, const uint8_t *x, const uint8_t *w, const ck_qepilogue *ep,
-                   void *y, long ldy, long p0, long p1, uint8_t pad, uint8_t *work) {
+                   void *y, long ldy, long y_row, long p0, long p1, uint8_t pad, uint8_t *work) {
     long total = g->out_h * g->out_w;
     if (p1 > total) p1 = total;
     if (p0 >= p1 || n <= 0) return;
@@ -334,12 +337,13 @@ void ck_qconv_nhwc(const ck_conv2d *g, long n, const uint8_t *x, const uint8_t *
     }
     int vnni = ck_qisa() >= 3;
     int mrb = vnni && n <= 16 ? WIDE_MR : QMR;
-    qconv_block_args args = {segments, seg_kg, s.offset, s.ptrs, ep, prepare_epilogue(ep, n, &s) ? &s : NULL, k, ldy};
+    qconv_block_args args = {segments, seg_kg, s.offset, s.ptrs, ep, prepare_epilogue(ep, n, &s) ? &s : NULL, k};
     // The first tap of output pixel (oy, ox) is at row + ox * col_step, row the output row's.
-    long ox = p0 % g->out_w, col_step = g->stride_w * cp;
+    long oy = p0 / g->out_w, ox = p0 % g->out_w, col_step = g->stride_w * cp;
     const uint8_t *row = win.base;
     for (long p = p0; p < p1; p += mrb) {
         int mr = (int)min_long(p1 - p, mrb);
+        long oy0 = oy, ox0 = ox;
         for (int i = 0; i < mr;) {
             // The block's pixels in this output row, then the next row's.
             int run = (int)min_long(mr - i, g->out_w - ox);
@@ -347,16 +351,20 @@ void ck_qconv_nhwc(const ck_conv2d *g, long n, const uint8_t *x, const uint8_t *
             for (int j = 0; j < run; j++) s.ptrs[i + j] = first + j * col_step;
             i += run;
             ox += run;
-            if (ox == g->out_w) ox = 0, row += g->stride_h * win.pitch;
+            if (ox == g->out_w) ox = 0, oy++, row += g->stride_h * win.pitch;
         }
         for (int i = mr; i < mrb; i++) s.ptrs[i] = s.ptrs[0];
-        char *out = (char *)y + p * ldy * es;
+        // The results go straight to y when the block's pixels are evenly spaced there (in one
+        // output row, or y's rows as long as the output's), else through the staging tile.
+        int staged = y_row != g->out_w && ox0 + mr > g->out_w;
+        char *out = staged ? (char *)s.stage : (char *)y + (oy0 * y_row + ox0) * ldy * es;
+        long ldc = staged ? n : ldy;
         if (vnni) {
             for (long q = 0; q < n; q += QNR) {
                 int nr = (int)min_long(n - q, QNR);
                 const uint8_t *panel = w + (q / QNR) * k * QNR;
-                if (mrb == WIDE_MR) conv_block_16x16(&args, mr, nr, panel, out + q * es, p, q);
-                else conv_block_8x32(&args, mr, nr, panel, out + q * es, p, q);
+                if (mrb == WIDE_MR) conv_block_16x16(&args, mr, nr, panel, out + q * es, ldc, p, q);
+                else conv_block_8x32(&args, mr, nr, panel, out + q * es, ldc, p, q);
             }
         } else {
             // Pack the block as a packed A panel ([group of 4 k][pixel][4]; missing pixels zero)
@@ -370,7 +378,11 @@ void ck_qconv_nhwc(const ck_conv2d *g, long n, const uint8_t *x, const uint8_t *
                     }
                 }
             }
-            ck_qgemm_packed(mr, n, k, s.packed, w, 1, out, ldy, ep, 0, mr, 0, n);
+            ck_qgemm_packed(mr, n, k, s.packed, w, 1, out, ldc, ep, 0, mr, 0, n);
+        }
+        for (int i = 0; staged && i < mr; i++) {
+            long at = (oy0 + (ox0 + i) / g->out_w) * y_row + (ox0 + i) % g->out_w;
+            memcpy((char *)y + at * ldy * es, out + i * n * es, (size_t)n * es);
         }
     }
 }
@@ -378,12 +390,11 @@ void ck_qconv_nhwc(const ck_conv2d *g, long n, const uint8_t *x, const uint8_t *
 // ---------------------------------------------------------------------------------------------
 // QuantizeLinear into channels-last bytes.
 
-/// Sixteen pixels at a time: each group of four channels becomes one 32-bit word per pixel
-/// (channel c in byte c % 4), stored contiguously when cp is 4 (an RGB image) and scattered
-/// with stride cp otherwise.
-static TVNNI void quantize_nhwc_avx512(const float *x, long channels, long pixels, long cp, float scale,
-                                       int32_t zero, int32_t qlo, int32_t qhi, uint8_t *y) {
-    qround r = qround_make(scale, zero, qlo, qhi);
+/// `pixels` pixels of one row (channel c's at x[c * plane + p]), sixteen at a time: each group
+/// of four channels becomes one 32-bit word per pixel (channel c in byte c % 4), stored
+/// contiguously when cp is 4 (an RGB image) and scattered with stride cp otherwise.
+static TVNNI void quantize_nhwc_avx512(const float *x, long channels, long plane, long pixels, long cp,
+                                       const qround *r, uint8_t *y) {
     __m512i bytes = _mm512_set1_epi32(0xFF);
     __m512i index = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                        _mm512_set1_epi32((int32_t)cp));
@@ -393,7 +404,7 @@ static TVNNI void quantize_nhwc_avx512(const float *x, long channels, long pixel
         for (long c0 = 0; c0 < cp; c0 += 4) {
             __m512i word = _mm512_setzero_si512();
             for (int b = 0; b < 4 && c0 + b < channels; b++) {
-                __m512i q = _mm512_and_si512(qround16(&r, x + (c0 + b) * pixels + p, m), bytes);
+                __m512i q = _mm512_and_si512(qround16(r, x + (c0 + b) * plane + p, m), bytes);
                 word = _mm512_or_si512(word, _mm512_slli_epi32(q, 8 * b));
             }
             if (cp == 4) _mm512_mask_storeu_epi32(y + p * 4, m, word);
@@ -402,23 +413,76 @@ static TVNNI void quantize_nhwc_avx512(const float *x, long channels, long pixel
     }
 }
 
-void ck_quantize_nhwc(const float *x, long channels, long pixels, long cp, float scale, int32_t zero,
-                      int32_t qlo, int32_t qhi, uint8_t *y) {
+/// As quantize_nhwc_avx512 for an image of at most 4 channels into cp = 4 and the range
+/// [0, 255]: the four channels' words saturate while packing to bytes (vpackusdw, vpackuswb,
+/// whose order within each 128-bit lane is then [channel][pixel]), and one byte shuffle per
+/// lane makes them [pixel][channel]. A quarter of the instructions of clamping, masking and
+/// shifting each channel.
+static TVNNI void quantize_rgb_avx512(const float *x, long channels, long plane, long pixels, const qround *r,
+                                      uint8_t *y) {
+    static const int8_t transpose4x4[16] = {0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15};
+    __m512i order = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)transpose4x4));
+    __m512i none = _mm512_setzero_si512();
+    for (long p = 0; p < pixels; p += 16) {
+        long left = pixels - p;
+        __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+        __m512i c0 = qround16_unsaturated(r, x + p, m);
+        __m512i c1 = channels > 1 ? qround16_unsaturated(r, x + plane + p, m) : none;
+        __m512i c2 = channels > 2 ? qround16_unsaturated(r, x + 2 * plane + p, m) : none;
+        __m512i c3 = channels > 3 ? qround16_unsaturated(r, x + 3 * plane + p, m) : none;
+        __m512i bytes = _mm512_packus_epi16(_mm512_packus_epi32(c0, c1), _mm512_packus_epi32(c2, c3));
+        _mm512_mask_storeu_epi32(y + p * 4, m, _mm512_shuffle_epi8(bytes, order));
+    }
+}
+
+static TVNNI void quantize_image_avx512(const float *x, long channels, long height, long width, long cp, float scale,
+                                        int32_t zero, int32_t qlo, int32_t qhi, uint8_t *y, long y_row) {
+    qround r = qround_make(scale, zero, qlo, qhi);
+    long plane = height * width;
+    int rgb = cp == 4 && qlo == 0 && qhi == 255;
+    // A dense image as one row of pixels.
+    long rows = y_row == width ? 1 : height, row_pixels = y_row == width ? plane : width;
+    for (long row = 0; row < rows; row++) {
+        const float *source = x + row * width;
+        uint8_t *destination = y + row * y_row * cp;
+        if (rgb) quantize_rgb_avx512(source, channels, plane, row_pixels, &r, destination);
+        else quantize_nhwc_avx512(source, channels, plane, row_pixels, cp, &r, destination);
+    }
+}
+
+void ck_quantize_nhwc(const float *x, long channels, long height, long width, long cp, float scale, int32_t zero,
+                      int32_t qlo, int32_t qhi, uint8_t *y, long y_row) {
     if (ck_qisa() >= 3 && cp * 16 < (1L << 31)) {
-        quantize_nhwc_avx512(x, channels, pixels, cp, scale, zero, qlo, qhi, y);
+        quantize_image_avx512(x, channels, height, width, cp, scale, zero, qlo, qhi, y, y_row);
         return;
     }
     float lo = (float)qlo - (float)zero, hi = (float)qhi - (float)zero;
-    for (long p = 0; p < pixels; p++) {
+    long plane = height * width;
+    for (long p = 0; p < plane; p++) {
+        uint8_t *out = y + ((p / width) * y_row + p % width) * cp;
         for (long c = 0; c < cp; c++) {
-            uint8_t out = 0;
+            uint8_t byte = 0;
             if (c < channels) {
-                float v = x[c * pixels + p];
+                float v = x[c * plane + p];
                 float q = nearbyintf(v / scale);
                 q = q < lo ? lo : (q > hi ? hi : q);
-                out = (uint8_t)(v != v ? zero : (int32_t)q + zero);
+                byte = (uint8_t)(v != v ? zero : (int32_t)q + zero);
             }
-            y[p * cp + c] = out;
+            out[c] = byte;
+        }
+    }
+}
+
+void ck_fill_border(uint8_t *y, long rows, long cols, long cp, long top, long left, long bottom, long right,
+                    uint8_t value) {
+    long row_bytes = cols * cp;
+    for (long r = 0; r < rows; r++) {
+        uint8_t *row = y + r * row_bytes;
+        if (r < top || r >= rows - bottom) {
+            fill_row(row, value, row_bytes);
+        } else {
+            fill_row(row, value, left * cp);
+            fill_row(row + (cols - right) * cp, value, right * cp);
         }
     }
 }

@@ -187,12 +187,12 @@ typedef struct ck_conv2d {
 /// Scratch bytes one ck_qconv_nhwc call needs (cp = g->channels), whatever its pixel range.
 size_t ck_qconv_work_bytes(const ck_conv2d *g, long n);
 /// The convolution of one NHWC image x of g->channels (cp) bytes per pixel for output pixels
-/// [p0, p1) (row-major oy * out_w + ox): y[pixel * ldy + channel] for the n output channels,
-/// elements of ep->output's kind (C rows are pixels, columns channels: per-channel values go
-/// in the epilogue's col_ fields). Padding reads `pad` (the input's zero point); `work` has
-/// ck_qconv_work_bytes bytes.
+/// [p0, p1) (row-major p = oy * out_w + ox): output pixel (oy, ox)'s n channels at
+/// y + (oy * y_row + ox) * ldy elements of ep->output's kind (y_row = out_w when y is dense; C
+/// rows are pixels, columns channels: per-channel values go in the epilogue's col_ fields).
+/// Padding reads `pad` (the input's zero point); `work` has ck_qconv_work_bytes bytes.
 void ck_qconv_nhwc(const ck_conv2d *g, long n, const uint8_t *x, const uint8_t *w, const ck_qepilogue *ep,
-                   void *y, long ldy, long p0, long p1, uint8_t pad, uint8_t *work);
+                   void *y, long ldy, long y_row, long p0, long p1, uint8_t pad, uint8_t *work);
 // ---------------------------------------------------------------------------------------------
 // Float convolution as an implicit GEMM on channels-last activations (sconv.c): rows are
 // output pixels, columns output channels, k = tap * channels + channel; no im2col matrix.
@@ -219,10 +219,16 @@ void ck_sconv(const float *x, long height, long width, long channels, long kerne
 /// channels) into NHWC, or an NHWC result (rows = pixels) into NCHW.
 void ck_transpose32(const void *src, long rows, long cols, void *dst);
 
-/// QuantizeLinear to uint8 (as ck_quantize) of `channels` planes of `pixels` floats (one NCHW
-/// image) written channels-last: y[pixel * cp + c], channels from `channels` to cp set to 0.
-void ck_quantize_nhwc(const float *x, long channels, long pixels, long cp, float scale, int32_t zero,
-                      int32_t qlo, int32_t qhi, uint8_t *y);
+/// QuantizeLinear to uint8 (as ck_quantize) of `channels` planes of height x width floats (one
+/// NCHW image) written channels-last: pixel (r, c) at y + (r * y_row + c) * cp, channels from
+/// `channels` to cp set to 0 (y_row > width: the rows of a bordered image, ck_fill_border).
+void ck_quantize_nhwc(const float *x, long channels, long height, long width, long cp, float scale, int32_t zero,
+                      int32_t qlo, int32_t qhi, uint8_t *y, long y_row);
+/// Sets every byte of the border of an NHWC image of rows x cols pixels of cp bytes (cp a
+/// multiple of 4) to `value`: `top` and `bottom` whole rows, `left` and `right` pixels of the
+/// others. A convolution whose padding is that border reads it as an unpadded image.
+void ck_fill_border(uint8_t *y, long rows, long cols, long cp, long top, long left, long bottom, long right,
+                    uint8_t value);
 
 /// y = clamp(round_half_even(x / scale) + zero, qlo, qhi) as 1- or 2-byte integers (NaN -> zero).
 void ck_quantize(const float *x, long n, float scale, int32_t zero, int32_t qlo, int32_t qhi,

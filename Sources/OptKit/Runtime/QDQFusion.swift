@@ -21,7 +21,7 @@ enum QDQFusion {
     static let factories: [String: KernelFactory] = [
         "QLinearMatMul": { node, _ in IntegerMatMulKernel(node: node, mode: .fused) },
         "QLinearConv": { node, _ throws(EngineError) in try IntegerConvKernel(node: node, mode: .fused) },
-        ChannelsLast.quantizeOp: { node, _ in ChannelsLastQuantizeKernel(node: node) },
+        ChannelsLast.quantizeOp: { node, _ throws(EngineError) in try ChannelsLastQuantizeKernel(node: node) },
     ]
 
     /// Whether the graph holds anything this rewrite looks for (cheap; most graphs have none).
@@ -292,5 +292,23 @@ enum QDQFusion {
                 channelsLast.insert(node.outputs[0])
             }
         }
+        for value in channelsLast { writePaddingOut(value, &graph, producer: producers[value], readers: consumers[value] ?? []) }
+    }
+
+    /// A channels-last value whose readers all pad the same way (explicit 2-D pads, not all 0)
+    /// is written with that padding around it (`ChannelsLast.borderAttribute` on its producer),
+    /// and its readers read it unpadded (`ChannelsLast.paddedInputAttribute`): the producer
+    /// writes the border once instead of each reader copying the image into a padded one.
+    private static func writePaddingOut(_ value: String, _ graph: inout Graph, producer: Int?, readers: [Int]) {
+        guard let producer, !readers.isEmpty else { return }
+        func pads(_ node: Node) -> [Int]? {
+            guard ["", "NOTSET"].contains((try? node.stringAttribute("auto_pad")) ?? "NOTSET") else { return nil }
+            guard let pads = try? node.intsAttribute("pads") else { return [0, 0, 0, 0] }
+            return pads.count == 4 && pads.allSatisfy({ $0 >= 0 }) ? pads : nil
+        }
+        let all = readers.map { pads(graph.nodes[$0]) }
+        guard let border = all[0], border.contains(where: { $0 > 0 }), all.allSatisfy({ $0 == border }) else { return }
+        graph.nodes[producer].attributes[ChannelsLast.borderAttribute] = .ints(border)
+        for reader in readers { graph.nodes[reader].attributes[ChannelsLast.paddedInputAttribute] = .int(1) }
     }
 }

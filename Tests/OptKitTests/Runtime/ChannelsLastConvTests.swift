@@ -65,8 +65,10 @@ private func standardLayout(_ fused: Graph) -> Graph {
             return Node(name: node.name, opType: "QuantizeLinear", inputs: node.inputs, outputs: node.outputs)
         }
         var copy = node
-        copy.attributes[ChannelsLast.inputAttribute] = nil
-        copy.attributes[ChannelsLast.outputAttribute] = nil
+        for attribute in [ChannelsLast.inputAttribute, ChannelsLast.outputAttribute, ChannelsLast.borderAttribute,
+                          ChannelsLast.paddedInputAttribute] {
+            copy.attributes[attribute] = nil
+        }
         return copy
     }
     return graph
@@ -84,6 +86,37 @@ private func standardLayout(_ fused: Graph) -> Graph {
         #expect(try conv2.intAttribute(ChannelsLast.inputAttribute) == 1)
         // y is a float graph output: written in the standard layout.
         #expect(try conv2.intAttribute(ChannelsLast.outputAttribute) == nil)
+        // Each convolution's padding is written around its input by the input's producer.
+        #expect(try quantize.intsAttribute(ChannelsLast.borderAttribute) == [1, 1, 1, 1])
+        #expect(try conv1.intAttribute(ChannelsLast.paddedInputAttribute) == 1)
+        #expect(try conv1.intsAttribute(ChannelsLast.borderAttribute) == [1, 0, 1, 2])
+        #expect(try conv2.intAttribute(ChannelsLast.paddedInputAttribute) == 1)
+        #expect(try conv2.intsAttribute(ChannelsLast.borderAttribute) == nil)
+    }
+
+    @Test func readersThatPadDifferentlyReadAnUnborderedValue() throws {
+        // The hidden value is read by conv2 (pads [1, 0, 1, 2]) and conv3 (no pads): no one
+        // border suits both, so each pads it itself; the results are the standard layout's.
+        var graph = ConvChain().graph()
+        graph.nodes.append(Node(name: "conv3", opType: "Conv", inputs: ["hd", "w2d"], outputs: ["z"]))
+        graph.outputs.append(ValueInfo(name: "z", type: nil))
+        let fused = QDQFusion.rewrite(graph)
+        let conv1 = try #require(fused.nodes.first { $0.name == "conv1" })
+        #expect(try conv1.intAttribute(ChannelsLast.outputAttribute) == 1)
+        #expect(try conv1.intsAttribute(ChannelsLast.borderAttribute) == nil)
+        for name in ["conv2", "conv3"] {
+            let reader = try #require(fused.nodes.first { $0.name == name })
+            #expect(try reader.intAttribute(ChannelsLast.inputAttribute) == 1)
+            #expect(try reader.intAttribute(ChannelsLast.paddedInputAttribute) == nil)
+        }
+        let x = randomTensor([1, 3, 11, 9], seed: 6)
+        let outputs = try Executor(graph: fused, opsets: ["": 21], threads: 1, fuseQuantized: false).run(["x": x])
+        let reference = try Executor(graph: standardLayout(fused), opsets: ["": 21], threads: 1, fuseQuantized: false).run(["x": x])
+        for name in ["y", "z"] {
+            let value = try #require(outputs[name]), expected = try #require(reference[name])
+            #expect(value.shape == expected.shape)
+            #expect(value.elements(Float.self) == expected.elements(Float.self), "\(name)")
+        }
     }
 
     @Test func aValueReadByAnythingButAFusedConvolutionKeepsTheStandardLayout() throws {

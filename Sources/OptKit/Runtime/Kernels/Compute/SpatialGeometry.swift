@@ -12,7 +12,7 @@ struct SpatialAttributes {
     let kernelShape: [Int]?
     let strides: [Int]?
     let dilations: [Int]?
-    let pads: [Int]?
+    private(set) var pads: [Int]?
 
     init(_ attributes: ComputeAttributes) throws(EngineError) {
         let raw = try attributes.string("auto_pad", default: "NOTSET")
@@ -36,6 +36,13 @@ struct SpatialAttributes {
         if let pads, pads.count % 2 != 0 {
             throw attributes.invalid("pads", "needs a begin and an end per axis, got \(pads.count) values")
         }
+    }
+
+    /// The same attributes without padding, for an input that carries its padding around it.
+    var unpadded: SpatialAttributes {
+        var copy = self
+        copy.pads = nil
+        return copy
     }
 
     /// The number of spatial axes the attributes imply, when any of them is present.

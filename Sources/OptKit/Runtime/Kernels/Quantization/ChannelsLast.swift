@@ -13,8 +13,51 @@ enum ChannelsLast {
     static let outputAttribute = "channels_last_output"
     /// The fused-domain op quantizing a float NCHW tensor straight into this layout.
     static let quantizeOp = "QuantizeChannelsLast"
+    /// A producer's output carries a border of [top, left, bottom, right] pixels whose bytes are
+    /// all the value's zero point: the padding of the convolutions reading it, written once.
+    /// The tensor's shape includes the border.
+    static let borderAttribute = "channels_last_border"
+    /// A reader whose x carries its own pads as a border, so it runs unpadded on it.
+    static let paddedInputAttribute = "channels_last_padded_input"
 
     static func paddedChannels(_ channels: Int) -> Int { (channels + 3) / 4 * 4 }
+
+    /// The border around a channels-last image (`borderAttribute`), in pixels.
+    struct Border: Equatable, Sendable {
+        var top = 0, left = 0, bottom = 0, right = 0
+
+        static let none = Border()
+
+        init(top: Int = 0, left: Int = 0, bottom: Int = 0, right: Int = 0) {
+            (self.top, self.left, self.bottom, self.right) = (top, left, bottom, right)
+        }
+
+        /// The border a producer's `borderAttribute` asks for (none when absent).
+        init(_ attributes: ComputeAttributes) throws(EngineError) {
+            guard let values = try attributes.ints(ChannelsLast.borderAttribute) else {
+                self = .none
+                return
+            }
+            guard values.count == 4, values.allSatisfy({ $0 >= 0 }) else {
+                throw attributes.invalid(ChannelsLast.borderAttribute, "needs 4 values [top, left, bottom, right], none negative, got \(values)")
+            }
+            self.init(top: values[0], left: values[1], bottom: values[2], right: values[3])
+        }
+
+        /// The bordered image's rows and columns for an image of height x width.
+        func size(height: Int, width: Int) -> (rows: Int, columns: Int) {
+            (height + top + bottom, width + left + right)
+        }
+
+        /// Writes `value` into the border of `images` images of `cp` bytes per pixel, each of
+        /// `rows` x `columns` pixels, border included.
+        func fill(_ bytes: UnsafeMutablePointer<UInt8>, images: Int, rows: Int, columns: Int, cp: Int, value: UInt8) {
+            guard self != .none else { return }
+            for image in 0..<images {
+                ck_fill_border(bytes + image * rows * columns * cp, rows, columns, cp, top, left, bottom, right, value)
+            }
+        }
+    }
 }
 
 /// QuantizeLinear (scalar scale, uint8 zero point) of a float [N, C, spatial...] tensor into the
@@ -22,9 +65,12 @@ enum ChannelsLast {
 /// convolutions, written once in the layout they read. Same rounding as QuantizeLinear.
 struct ChannelsLastQuantizeKernel: Kernel {
     let node: String
+    /// The padding of the convolutions reading y, written around it (`ChannelsLast.Border`).
+    let border: ChannelsLast.Border
 
-    init(node: Node) {
+    init(node: Node) throws(EngineError) {
         self.node = node.displayName
+        border = try ChannelsLast.Border(ComputeAttributes(node))
     }
 
     func run(_ inputs: [Tensor?], _ context: KernelContext) throws(EngineError) -> [Tensor] {
@@ -37,17 +83,25 @@ struct ChannelsLastQuantizeKernel: Kernel {
         guard scale.dataType == .float, scale.count == 1, zero.dataType == .uint8, zero.count == 1 else {
             throw .invalidInput(node: node, message: "a scalar float scale and a scalar uint8 zero point are required")
         }
+        guard border == .none || x.rank == 4 else {
+            throw .invalidInput(node: node, message: "a border needs a 2-D image [N, C, H, W], got \(x.shape)")
+        }
         let scaleValue = scale.pointer(Float.self)[0]
         let zeroValue = Int32(zero.pointer(UInt8.self)[0])
         let (batch, channels) = (x.shape[0], x.shape[1])
         let spatial = Array(x.shape.dropFirst(2))
         let pixels = spatial.reduce(1, *)
         let cp = ChannelsLast.paddedChannels(channels)
-        let y = context.allocate(.uint8, [batch] + spatial + [cp])
+        // A 2-D image row by row (its rows may sit inside a border); other ranks as one row.
+        let (height, width) = x.rank == 4 ? (spatial[0], spatial[1]) : (1, pixels)
+        let (rows, columns) = border.size(height: height, width: width)
+        let y = context.allocate(.uint8, x.rank == 4 ? [batch, rows, columns, cp] : [batch] + spatial + [cp])
         let source = x.pointer(Float.self), output = y.storage.bytes.assumingMemoryBound(to: UInt8.self)
+        border.fill(output, images: batch, rows: rows, columns: columns, cp: cp, value: UInt8(zeroValue))
         for image in 0..<batch {
-            ck_quantize_nhwc(source + image * channels * pixels, channels, pixels, cp, scaleValue, zeroValue, 0, 255,
-                             output + image * pixels * cp)
+            let interior = output + (image * rows * columns + border.top * columns + border.left) * cp
+            ck_quantize_nhwc(source + image * channels * pixels, channels, height, width, cp, scaleValue, zeroValue, 0, 255,
+                             interior, columns)
         }
         return [y]
     }

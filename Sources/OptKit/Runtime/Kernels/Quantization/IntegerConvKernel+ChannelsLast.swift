@@ -20,22 +20,27 @@ extension IntegerConvKernel {
             throw attributes.invalid("kernel_shape", "\(declared) differs from w's kernel \(prepared.kernel)")
         }
         let batch = x.shape[0], height = x.shape[1], width = x.shape[2]
-        let geometry = try spatial.resolve(input: [height, width], kernel: prepared.kernel, attributes)
+        // A padded x carries this node's pads: the convolution runs unpadded on it.
+        let geometry = try (paddedInput ? spatial.unpadded : spatial).resolve(input: [height, width], kernel: prepared.kernel, attributes)
         let (outH, outW) = (geometry.output[0], geometry.output[1])
         let n = prepared.outChannels, pixels = outH * outW
         let outputType = epilogue.outputType
         let elementBytes = outputType.byteSize ?? 1
         let y: Tensor
+        let ldy = channelsLastOutput ? ChannelsLast.paddedChannels(n) : n
+        // y's rows and columns: a channels-last y may have a border around the output.
+        let (rows, columns) = outputBorder.size(height: outH, width: outW)
         if channelsLastOutput {
-            guard outputType == .uint8 else {
+            guard outputType == .uint8, case .quantized(_, let outputZero, _) = epilogue.output else {
                 throw attributes.input("a channels-last output must be uint8, got \(outputType)")
             }
-            y = context.allocate(.uint8, [batch, outH, outW, ChannelsLast.paddedChannels(n)])
+            y = context.allocate(.uint8, [batch, rows, columns, ldy])
+            outputBorder.fill(y.storage.bytes.assumingMemoryBound(to: UInt8.self), images: batch, rows: rows,
+                              columns: columns, cp: ldy, value: UInt8(truncatingIfNeeded: outputZero))
         } else {
             y = context.allocate(outputType, [batch, n, outH, outW])
         }
         guard batch > 0, pixels > 0 else { return [y] }
-        let ldy = channelsLastOutput ? ChannelsLast.paddedChannels(n) : n
         let taps = prepared.kernel.reduce(1, *)
         var shape = ck_conv2d(
             height: height, width: width, channels: cp, kernel_h: geometry.kernel[0], kernel_w: geometry.kernel[1],
@@ -68,12 +73,17 @@ extension IntegerConvKernel {
                 let minBlocks = max(1, 4 * SGEMM.parallelThreshold / max(1, perBlock))
                 for image in 0..<batch {
                     let input = px + image * height * width * cp
+                    // Channels-last: the first output pixel inside the border; y_row is the
+                    // bordered row's length.
                     let output: UnsafeMutableRawPointer =
-                        channelsLastOutput ? y.storage.bytes + image * pixels * ldy : stage
+                        channelsLastOutput
+                        ? y.storage.bytes + (image * rows * columns + outputBorder.top * columns + outputBorder.left) * ldy
+                        : stage
                     withUnsafePointer(to: &ep) { epPointer in
                         context.parallelChunks(blocks, minChunk: minBlocks) { chunk, range in
                             ck_qconv_nhwc(
-                                &shape, n, input, prepared.pointer, epPointer, output, ldy, range.lowerBound * IGEMM.mr,
+                                &shape, n, input, prepared.pointer, epPointer, output, ldy, channelsLastOutput ? columns : outW,
+                                range.lowerBound * IGEMM.mr,
                                 min(pixels, range.upperBound * IGEMM.mr), padByte, work + chunk * workBytes)
                         }
                     }
@@ -83,7 +93,7 @@ extension IntegerConvKernel {
                         if ldy > n {
                             let bytes = output.assumingMemoryBound(to: UInt8.self)
                             for pixel in 0..<pixels {
-                                (bytes + pixel * ldy + n).update(repeating: 0, count: ldy - n)
+                                (bytes + ((pixel / outW) * columns + pixel % outW) * ldy + n).update(repeating: 0, count: ldy - n)
                             }
                         }
                     } else {

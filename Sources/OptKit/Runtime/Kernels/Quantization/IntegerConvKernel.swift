@@ -29,6 +29,10 @@ struct IntegerConvKernel: ConstantSpecializable, EpilogueFusable {
     /// Fused mode: x is in the channels-last layout / y is written in it (`ChannelsLast`).
     var channelsLastInput = false
     var channelsLastOutput = false
+    /// x carries this node's pads as a border (`ChannelsLast.paddedInputAttribute`); y is
+    /// written with a border for the next convolution (`ChannelsLast.Border`).
+    var paddedInput = false
+    var outputBorder = ChannelsLast.Border.none
     var weights: IntegerConvWeights?
     /// The weights packed for the channels-last kernel (only with `channelsLastInput`).
     var channelsLastWeights: ChannelsLastConvWeights?
@@ -49,6 +53,14 @@ struct IntegerConvKernel: ConstantSpecializable, EpilogueFusable {
             relu = try attributes.int("relu", default: 0) == 1
             channelsLastInput = try attributes.int(ChannelsLast.inputAttribute, default: 0) == 1
             channelsLastOutput = try attributes.int(ChannelsLast.outputAttribute, default: 0) == 1
+            paddedInput = try attributes.int(ChannelsLast.paddedInputAttribute, default: 0) == 1
+            outputBorder = try ChannelsLast.Border(attributes)
+            if paddedInput, !channelsLastInput || spatial.autoPad != .notSet {
+                throw attributes.invalid(ChannelsLast.paddedInputAttribute, "needs a channels-last input and explicit pads")
+            }
+            if outputBorder != .none, !channelsLastOutput {
+                throw attributes.invalid(ChannelsLast.borderAttribute, "needs a channels-last output")
+            }
         }
     }
 
