@@ -204,6 +204,8 @@ INLINE TVNNI __m512i broadcast4(const uint8_t *p) {
 }
 
 #define DOT1(i) a##i = _mm512_dpbusd_epi32(a##i, broadcast4(q##i + 4 * g), b0);
+/// Pixel i at a fixed step from pixel 0 (`step` bytes, a constant): one address register.
+#define DOT1S(i) a##i = _mm512_dpbusd_epi32(a##i, broadcast4(q0 + (i) * step + 4 * g), b0);
 #define DOT2(i, lo, hi)                                                                            \
     {                                                                                              \
         __m512i x = broadcast4(q##i + 4 * g);                                                      \
@@ -212,13 +214,62 @@ INLINE TVNNI __m512i broadcast4(const uint8_t *p) {
     }
 #define PIXEL(i) const uint8_t *q##i = a->ptrs[i] + off;
 
-/// Requantizes accumulator `acc` (row `row`, vector v) with the prepared epilogue.
+/// Requantizes accumulator `acc` (row `row`, vector v; it started from the column's integer
+/// correction) with the prepared epilogue.
 #define STORE_PREPARED(acc, row, v)                                                                \
     if ((row) < mr && mask[v]) {                                                                   \
-        __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc, corr[v])), scale[v]);    \
+        __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale[v]);                               \
         f = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(f, bias[v]), lo), hi);                       \
         __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(f), zp);                                   \
         _mm_mask_storeu_epi8((uint8_t *)c + (long)(row) * ldc + (v) * 16, mask[v], _mm512_cvtepi32_epi8(q));     \
+    }
+
+/// One vector of the prepared epilogue, not yet narrowed: an int32 above qhi never comes out
+/// (the clamp to qhi also keeps the conversion in range), one below qlo only when `low`, for
+/// callers whose narrowing saturates to [0, 255] and qlo is 0.
+INLINE TVNNI __m512i requantize16(__m512i acc, __m512 scale, __m512 bias, __m512 lo, __m512 hi, __m512i zp, int low) {
+    __m512 f = _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale), bias);
+    if (low) f = _mm512_max_ps(f, lo);
+    return _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_min_ps(f, hi)), zp);
+}
+
+/// Four requantized vectors narrowed to 64 bytes in order (v0's 16, then v1's, ...): the
+/// packs saturate to [0, 255] and leave each 128-bit lane as [v0 4 bytes, v1 4, v2 4, v3 4]
+/// of its four columns, which one dword permutation puts back.
+INLINE TVNNI __m512i narrow4(__m512i v0, __m512i v1, __m512i v2, __m512i v3) {
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    return _mm512_permutexvar_epi32(order, _mm512_packus_epi16(_mm512_packus_epi32(v0, v1), _mm512_packus_epi32(v2, v3)));
+}
+
+/// Pixels r..r+3 of a block of 16 channels: 16 bytes each, ldc apart.
+#define STORE_QUAD(r, w, x, y_, z)                                                                 \
+    {                                                                                              \
+        __m512i bytes = narrow4(requantize16(w, scale[0], bias[0], lo, hi, zp, low),               \
+                                requantize16(x, scale[0], bias[0], lo, hi, zp, low),               \
+                                requantize16(y_, scale[0], bias[0], lo, hi, zp, low),              \
+                                requantize16(z, scale[0], bias[0], lo, hi, zp, low));             \
+        uint8_t *at = (uint8_t *)c + (long)(r) * ldc;                                              \
+        if (ldc == 16) {                                                                           \
+            _mm512_storeu_si512(at, bytes);                                                        \
+        } else {                                                                                   \
+            for (int k = 0; k < 4; k++) _mm512_mask_storeu_epi8(at + k * (ldc - 16), 0xFFFFull << (16 * k), bytes); \
+        }                                                                                          \
+    }
+
+/// Pixels r and r+1 of a block of 32 channels: 32 bytes each, ldc apart.
+#define STORE_PAIR(r, w, x, y_, z)                                                                 \
+    {                                                                                              \
+        __m512i bytes = narrow4(requantize16(w, scale[0], bias[0], lo, hi, zp, low),               \
+                                requantize16(x, scale[1], bias[1], lo, hi, zp, low),               \
+                                requantize16(y_, scale[0], bias[0], lo, hi, zp, low),              \
+                                requantize16(z, scale[1], bias[1], lo, hi, zp, low));             \
+        uint8_t *at = (uint8_t *)c + (long)(r) * ldc;                                              \
+        if (ldc == 32) {                                                                           \
+            _mm512_storeu_si512(at, bytes);                                                        \
+        } else {                                                                                   \
+            _mm512_mask_storeu_epi8(at, 0xFFFFFFFFull, bytes);                                     \
+            _mm512_mask_storeu_epi8(at + ldc - 32, 0xFFFFFFFF00000000ull, bytes);                  \
+        }                                                                                          \
     }
 
 /// The packed GEMM's epilogue, out of line: only unusual epilogues (a float or int32 output,
@@ -228,14 +279,35 @@ static TVNNI void store_rows(int mr, __m512i acc[QMR][2], const ck_qepilogue *ep
     qstore_vnni(mr, acc, ep, k, nr, c, ldc, row, col);
 }
 
-INLINE TVNNI void conv_block(const int nv, const int mrb, const qconv_block_args *a, int mr, int nr,
+/// One block; `step` (a constant, or 0) is the distance in bytes between consecutive pixels
+/// when the block's pixels are known to be evenly spaced (a whole block in one output row):
+/// one address register then serves all 16 pixels of a wide block instead of 16, which spill.
+/// That matters where a block's k is short (an RGB first layer: 9 groups of 4).
+INLINE TVNNI void conv_block(const int nv, const int mrb, const long step, const qconv_block_args *a, int mr, int nr,
                              const uint8_t *b, void *c, long ldc, long row, long col) {
-    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    __m512i a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
+    // With the prepared epilogue, the sums start from the column's integer correction (the
+    // same int32 arithmetic, one addition fewer per result).
+    __m512i c0 = _mm512_setzero_si512(), c1 = c0;
+    if (a->prepared) {
+        c0 = _mm512_loadu_si512(a->prepared->corr + col);
+        c1 = _mm512_loadu_si512(a->prepared->corr + col + 16);
+    }
+    if (nv == 1) c1 = c0;
+    __m512i a0 = c0, a1 = c1, a2 = c0, a3 = c1, a4 = c0, a5 = c1, a6 = c0, a7 = c1;
+    __m512i a8 = c0, a9 = c1, a10 = c0, a11 = c1, a12 = c0, a13 = c1, a14 = c0, a15 = c1;
     for (long s = 0; s < a->segments; s++) {
         long off = a->offset[s];
-        PIXEL(0) PIXEL(1) PIXEL(2) PIXEL(3) PIXEL(4) PIXEL(5) PIXEL(6) PIXEL(7)
         const uint8_t *bs = b + s * a->seg_kg * QNR * 4;
+        if (step) {
+            const uint8_t *q0 = a->ptrs[0] + off;
+            for (long g = 0; g < a->seg_kg; g++) {
+                __m512i b0 = _mm512_loadu_si512(bs + g * QNR * 4);
+                DOT1S(0) DOT1S(1) DOT1S(2) DOT1S(3) DOT1S(4) DOT1S(5) DOT1S(6) DOT1S(7)
+                DOT1S(8) DOT1S(9) DOT1S(10) DOT1S(11) DOT1S(12) DOT1S(13) DOT1S(14) DOT1S(15)
+            }
+            continue;
+        }
+        PIXEL(0) PIXEL(1) PIXEL(2) PIXEL(3) PIXEL(4) PIXEL(5) PIXEL(6) PIXEL(7)
         if (mrb == WIDE_MR) {
             PIXEL(8) PIXEL(9) PIXEL(10) PIXEL(11) PIXEL(12) PIXEL(13) PIXEL(14) PIXEL(15)
             for (long g = 0; g < a->seg_kg; g++) {
@@ -261,16 +333,27 @@ INLINE TVNNI void conv_block(const int nv, const int mrb, const qconv_block_args
     mask[1] = nr >= 32 ? (__mmask16)0xFFFF : (nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : 0);
     if (a->prepared) {
         const ck_qepilogue *ep = a->ep;
-        __m512i corr[2];
         __m512 scale[2], bias[2];
         for (int v = 0; v < 2; v++) {
-            corr[v] = _mm512_loadu_si512(a->prepared->corr + col + 16 * v);
             scale[v] = _mm512_loadu_ps(a->prepared->scale + col + 16 * v);
             bias[v] = _mm512_loadu_ps(a->prepared->bias + col + 16 * v);
         }
         __m512 lo = _mm512_set1_ps((float)ep->qlo - (float)ep->out_zero);
         __m512 hi = _mm512_set1_ps((float)ep->qhi - (float)ep->out_zero);
         __m512i zp = _mm512_set1_epi32(ep->out_zero);
+        // A whole block of whole vectors into [qlo, qhi] within [0, 255]: four vectors are
+        // narrowed and stored together (a third fewer instructions than one at a time).
+        if (mr == mrb && nr == 16 * nv && ep->qlo >= 0 && ep->qhi <= 255) {
+            int low = ep->qlo > 0;
+            if (nv == 2) {
+                STORE_PAIR(0, a0, a1, a2, a3) STORE_PAIR(2, a4, a5, a6, a7)
+                STORE_PAIR(4, a8, a9, a10, a11) STORE_PAIR(6, a12, a13, a14, a15)
+            } else {
+                STORE_QUAD(0, a0, a1, a2, a3) STORE_QUAD(4, a4, a5, a6, a7)
+                if (mrb == WIDE_MR) { STORE_QUAD(8, a8, a9, a10, a11) STORE_QUAD(12, a12, a13, a14, a15) }
+            }
+            return;
+        }
         if (nv == 2) {
             STORE_PREPARED(a0, 0, 0) STORE_PREPARED(a1, 0, 1) STORE_PREPARED(a2, 1, 0) STORE_PREPARED(a3, 1, 1)
             STORE_PREPARED(a4, 2, 0) STORE_PREPARED(a5, 2, 1) STORE_PREPARED(a6, 3, 0) STORE_PREPARED(a7, 3, 1)
@@ -302,13 +385,18 @@ INLINE TVNNI void conv_block(const int nv, const int mrb, const qconv_block_args
 
 static TVNNI void conv_block_8x32(const qconv_block_args *a, int mr, int nr, const uint8_t *b, void *c, long ldc,
                                   long row, long col) {
-    if (nr > 16) conv_block(2, QMR, a, mr, nr, b, c, ldc, row, col);
-    else conv_block(1, QMR, a, mr, nr, b, c, ldc, row, col);
+    if (nr > 16) conv_block(2, QMR, 0, a, mr, nr, b, c, ldc, row, col);
+    else conv_block(1, QMR, 0, a, mr, nr, b, c, ldc, row, col);
 }
 
-static TVNNI void conv_block_16x16(const qconv_block_args *a, int mr, int nr, const uint8_t *b, void *c, long ldc,
-                                   long row, long col) {
-    conv_block(1, WIDE_MR, a, mr, nr, b, c, ldc, row, col);
+/// `step`: the distance between the block's pixels when they lie evenly spaced in one output
+/// row; the steps of an RGB image's first layer (4 bytes a pixel, stride 1 or 2) have their
+/// own code, any other runs with a pointer per pixel.
+static TVNNI void conv_block_16x16(const qconv_block_args *a, long step, int mr, int nr, const uint8_t *b, void *c,
+                                   long ldc, long row, long col) {
+    if (step == 4) conv_block(1, WIDE_MR, 4, a, mr, nr, b, c, ldc, row, col);
+    else if (step == 8) conv_block(1, WIDE_MR, 8, a, mr, nr, b, c, ldc, row, col);
+    else conv_block(1, WIDE_MR, 0, a, mr, nr, b, c, ldc, row, col);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -359,11 +447,12 @@ void ck_qconv_nhwc(const ck_conv2d *g, long n, const uint8_t *x, const uint8_t *
         int staged = y_row != g->out_w && ox0 + mr > g->out_w;
         char *out = staged ? (char *)s.stage : (char *)y + (oy0 * y_row + ox0) * ldy * es;
         long ldc = staged ? n : ldy;
+        int even = mr == mrb && ox0 + mr <= g->out_w;
         if (vnni) {
             for (long q = 0; q < n; q += QNR) {
                 int nr = (int)min_long(n - q, QNR);
                 const uint8_t *panel = w + (q / QNR) * k * QNR;
-                if (mrb == WIDE_MR) conv_block_16x16(&args, mr, nr, panel, out + q * es, ldc, p, q);
+                if (mrb == WIDE_MR) conv_block_16x16(&args, even ? col_step : 0, mr, nr, panel, out + q * es, ldc, p, q);
                 else conv_block_8x32(&args, mr, nr, panel, out + q * es, ldc, p, q);
             }
         } else {
