@@ -145,7 +145,10 @@ static size_t scratch_layout(const ck_conv2d *g, long n, uint8_t *work, qconv_sc
 #define CARVE(field, type, bytes)                                                                  \
     if (s) s->field = (type)(void *)(work + at);                                                   \
     at += align64(bytes);
-    CARVE(window, uint8_t *, (size_t)(window_rows(g, g->out_h) * window_width(g) * g->channels))
+    // No window when no tap falls outside the image (an input that carries its padding).
+    int inside = g->pad_top == 0 && g->pad_left == 0 && window_rows(g, g->out_h) <= g->height &&
+                 window_width(g) <= g->width;
+    CARVE(window, uint8_t *, inside ? 0 : (size_t)(window_rows(g, g->out_h) * window_width(g) * g->channels))
     CARVE(ptrs, const uint8_t **, WIDE_MR * sizeof(const uint8_t *))
     CARVE(offset, long *, (size_t)taps * sizeof(long))
     CARVE(corr, int32_t *, (size_t)columns * sizeof(int32_t))
