@@ -81,17 +81,20 @@ typedef struct qwindow {
     long pitch;
 } qwindow;
 
-/// n bytes (a multiple of 4) from src to dst, inline: the window's rows are a few hundred
-/// bytes, where a library call costs as much as the copy (memcpy and memset were 6% of the int8
-/// CNN's time).
-static inline void copy_row(uint8_t *dst, const uint8_t *src, long n) {
+/// The window's and the border's rows are a few to a few hundred bytes, where a library call
+/// costs as much as the copy; `no_builtin` keeps the compiler from turning these loops back
+/// into memcpy and memset calls (it did: border fills were 3% of the int8 CNN).
+#define NO_LIBRARY_CALLS __attribute__((no_builtin("memset", "memcpy")))
+
+/// n bytes (a multiple of 4) from src to dst.
+static NO_LIBRARY_CALLS void copy_row(uint8_t *dst, const uint8_t *src, long n) {
     long i = 0;
     for (; i + 64 <= n; i += 64) __builtin_memcpy_inline(dst + i, src + i, 64);
     for (; i + 4 <= n; i += 4) __builtin_memcpy_inline(dst + i, src + i, 4);
 }
 
-/// n bytes (a multiple of 4) of `pad` at dst, inline (as copy_row).
-static inline void fill_row(uint8_t *dst, uint8_t pad, long n) {
+/// n bytes (a multiple of 4) of `pad` at dst.
+static NO_LIBRARY_CALLS void fill_row(uint8_t *dst, uint8_t pad, long n) {
     long i = 0;
     for (; i + 64 <= n; i += 64) __builtin_memset_inline(dst + i, pad, 64);
     for (; i + 4 <= n; i += 4) __builtin_memset_inline(dst + i, pad, 4);
