@@ -64,4 +64,39 @@ import Testing
             try KernelRegistry.kernel(for: node, opset: 17)
         }
     }
+
+    @Test(arguments: [(DataType.uint8, [1, 2]), (DataType.int8, [1, 2])].flatMap { type, threads in threads.map { (type, $0) } })
+    func aQuantizeLinearAfterLayerNormalizationRoundsInTheSameStep(type: DataType, threads: Int) throws {
+        // LayerNormalization -> QuantizeLinear, as a quantized transformer writes it before each
+        // block's products: one step, whose bytes are the two steps' (the same float rows, the
+        // same rounding). A per-element Scale with and without B, and one Scale value.
+        let x = randomTensor([5, 3, 40], seed: 41, range: -3...3)
+        let zero = type == .uint8 ? Tensor(elements: [UInt8(128)], dataType: .uint8, shape: []) : Tensor(elements: [Int8(-3)], dataType: .int8, shape: [])
+        for (scale, bias) in [(randomTensor([40], seed: 42), Optional(randomTensor([40], seed: 43))), (randomTensor([40], seed: 44), nil),
+                              (Tensor([1.5], shape: [1]), Optional(Tensor([0.25], shape: [1])))] {
+            var graph = Graph(name: "ln-q")
+            graph.inputs = [ValueInfo(name: "x", type: TensorType(dataType: .float, shape: [.fixed(5), .fixed(3), .fixed(40)]))]
+            graph.outputs = [ValueInfo(name: "y", type: nil)]
+            graph.initializers = ["s": scale, "qs": Tensor([0.02], shape: []), "qz": zero]
+            if let bias { graph.initializers["b"] = bias }
+            graph.nodes = [
+                Node(name: "ln", opType: "LayerNormalization", inputs: ["x", "s"] + (bias == nil ? [] : ["b"]), outputs: ["n"]),
+                Node(name: "q", opType: "QuantizeLinear", inputs: ["n", "qs", "qz"], outputs: ["y"]),
+            ]
+            let executor = try Executor(graph: graph, opsets: ["": 21], threads: threads)
+            #expect(try executor.profile(["x": x], runs: 1).count == 1)
+            let y = try #require(try executor.run(["x": x])["y"])
+            // The reference: the float output, then QuantizeLinear on its own.
+            var unfused = graph
+            unfused.nodes = [graph.nodes[0]]
+            unfused.outputs = [ValueInfo(name: "n", type: nil)]
+            let normalized = try #require(try Executor(graph: unfused, opsets: ["": 21], threads: threads).run(["x": x])["n"])
+            let node = Node(name: "q", opType: "QuantizeLinear", inputs: ["n", "qs", "qz"], outputs: ["y"])
+            let expected = try QuantizeLinearKernel(node: node, opset: 21).run([normalized, Tensor([0.02], shape: []), zero], KernelContext(threadCount: 1))[0]
+            func bytes(_ tensor: Tensor) -> [UInt8] { Array(UnsafeRawBufferPointer(start: tensor.storage.bytes, count: tensor.byteCount)) }
+            #expect(y.dataType == type && y.shape == [5, 3, 40])
+            #expect(bytes(y) == bytes(expected))
+            #expect(Set(bytes(expected)).count > 20, "the values are not all clamped to a few")
+        }
+    }
 }

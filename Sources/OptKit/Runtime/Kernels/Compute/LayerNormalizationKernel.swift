@@ -1,12 +1,19 @@
+import CKernels
+
 /// LayerNormalization (opset 17): normalizes over the axes from `axis` to the last, then
 /// scales and shifts. Scale and B hold one value per normalized element (or one value). The
 /// optional Mean and InvStdDev outputs have X's leading dims and 1 for the normalized ones.
-struct LayerNormalizationKernel: Kernel {
+struct LayerNormalizationKernel: EpilogueFusable {
     let attributes: ComputeAttributes
     let axis: Int
     let epsilon: Float
     /// Whether the node asks for the Mean or InvStdDev output.
     let wantsStatistics: Bool
+    /// A QuantizeLinear folded in (`FusedEpilogue.quantize`): each normalized row is rounded
+    /// to 8 bits as QuantizeLinear would round the float output, so a pre-norm quantized
+    /// transformer's LayerNormalization -> QuantizeLinear is one step. (In a post-norm block
+    /// the residual Add also reads the float value, and both steps stay.)
+    private(set) var quantized: (type: QuantizedType, scale: Float, zero: Int32)?
 
     init(node: Node) throws(EngineError) {
         attributes = ComputeAttributes(node)
@@ -39,6 +46,7 @@ struct LayerNormalizationKernel: Kernel {
                 throw attributes.unsupported(name, "shape \(tensor.shape) that is not one value per normalized element \(Array(x.shape[first...]))")
             }
         }
+        if let quantized { return [try runQuantized(x, rows: rows, width: width, quantized, scale: scale, bias: bias, context)] }
         let y = context.allocate(.float, x.shape)
         let statsShape = Array(x.shape[..<first]) + [Int](repeating: 1, count: x.rank - first)
         let statistics = wantsStatistics ? (context.allocate(.float, statsShape), context.allocate(.float, statsShape)) : nil
@@ -67,6 +75,42 @@ struct LayerNormalizationKernel: Kernel {
         }
         guard let statistics else { return [y] }
         return [y, statistics.0, statistics.1]
+    }
+
+    func fusing(_ epilogue: FusedEpilogue) -> (any Kernel)? {
+        guard case .quantize(let type, let scale, let zero) = epilogue, !wantsStatistics, quantized == nil else { return nil }
+        var copy = self
+        copy.quantized = (type, scale, zero)
+        return copy
+    }
+
+    /// Each row normalized into a float row of scratch (one per chunk), then quantized.
+    private func runQuantized(
+        _ x: Tensor, rows: Int, width: Int, _ quantized: (type: QuantizedType, scale: Float, zero: Int32), scale: Tensor,
+        bias: Tensor?, _ context: KernelContext
+    ) throws(EngineError) -> Tensor {
+        let y = context.allocate(quantized.type.dataType, x.shape)
+        let px = x.pointer(Float.self), py = y.storage.bytes.assumingMemoryBound(to: UInt8.self)
+        let ps = scale.pointer(Float.self), scaleStride = scale.count == 1 ? 0 : 1
+        let pb = bias?.pointer(Float.self), biasStride = bias?.count == 1 ? 0 : 1
+        let epsilon = self.epsilon, range = quantized.type.range
+        context.withScratch(floats: width * context.threadCount) { scratch in
+            context.parallelChunks(rows, minChunk: max(1, 8192 / max(1, width))) { chunk, chunkRows in
+                let row = scratch + chunk * width
+                for index in chunkRows {
+                    let xr = px + index * width
+                    let mu = FloatRow.sum(xr, width) / Float(width)
+                    let inv = 1 / (FloatRow.squaredDeviations(xr, width, from: mu) / Float(width) + epsilon).squareRoot()
+                    if scaleStride == 1, pb == nil || biasStride == 1 {
+                        LayerNormalizationKernel.normalizeRow(xr, row, width, mean: mu, inverse: inv, scale: ps, bias: pb)
+                    } else {
+                        for i in 0..<width { row[i] = (xr[i] - mu) * inv * ps[i * scaleStride] + (pb?[i * biasStride] ?? 0) }
+                    }
+                    ck_quantize(row, width, quantized.scale, quantized.zero, range.lowerBound, range.upperBound, 1, py + index * width)
+                }
+            }
+        }
+        return y
     }
 
     /// `y = (x - mean) * inverse * scale + bias` with one scale (and bias) value per element.
