@@ -117,6 +117,29 @@ struct ExecutionPlan {
         }
     }
 
+    /// Folds a QuantizeLinear into the kernel producing its input as an extra output of that
+    /// kernel (`QuantizedCopying`), when other steps read the input too; with a single reader,
+    /// `fuse` has already made it the kernel's epilogue. The copy is written in the step that
+    /// computes the value, while its rows are still in cache.
+    mutating func foldQuantizedCopies() {
+        var index = 0
+        while index < entries.count {
+            defer { index += 1 }
+            guard let copying = entries[index].kernel as? any QuantizedCopying, entries[index].outputs.count == 1,
+                let value = entries[index].outputs.first, !value.isEmpty,
+                let consumer = entries[(index + 1)...].firstIndex(where: { entry in
+                    entry.node.opType == "QuantizeLinear" && KernelRegistry.isDefaultDomain(entry.node.domain)
+                        && entry.inputs.first == value && entry.outputs.count == 1 && !entry.outputs[0].isEmpty
+                }),
+                case .quantize(let type, let scale, let zero)? = quantizeEpilogue(entries[consumer]),
+                let kernel = copying.addingQuantizedCopy(type, scale: scale, zero: zero)
+            else { continue }
+            entries[index].kernel = kernel
+            entries[index].outputs.append(entries[consumer].outputs[0])
+            entries.remove(at: consumer)
+        }
+    }
+
     /// Removes a Transpose whose only reader can read the Transpose's input through the
     /// permutation instead (`OperandTransposing`: MatMul), so the permuted copy is never
     /// written. In attention, the heads' query, key and value operands are such Transposes.

@@ -79,6 +79,7 @@ public final class Executor: @unchecked Sendable {
         var plan = try ExecutionPlan(graph: graph, opsets: opsets)
         try plan.fold(using: KernelContext(threadCount: threadCount))
         plan.fuse()
+        plan.foldQuantizedCopies()
         plan.foldTransposes()
         plan.assignChannelsLast()
 

@@ -36,6 +36,14 @@ protocol EpilogueFusable: Kernel {
     func fusing(_ epilogue: FusedEpilogue) -> (any Kernel)?
 }
 
+/// A kernel that can also write its float output rounded to 8 bits, as an extra last output
+/// (`ExecutionPlan.foldQuantizedCopies`): a QuantizeLinear that is one of several readers of
+/// that output (a post-norm transformer's LayerNormalization, whose value the residual Add
+/// also reads) then takes no step of its own. nil when it cannot.
+protocol QuantizedCopying: Kernel {
+    func addingQuantizedCopy(_ type: QuantizedType, scale: Float, zero: Int32) -> (any Kernel)?
+}
+
 /// A kernel that can read an operand through a permutation of its axes instead of a Transpose
 /// step writing the permuted copy: MatMul's packing takes any row and column strides, so the
 /// attention heads' `Transpose(Reshape(x))` operands need no copy. nil when it cannot.

@@ -99,4 +99,36 @@ import Testing
             #expect(Set(bytes(expected)).count > 20, "the values are not all clamped to a few")
         }
     }
+
+    @Test(arguments: [1, 2])
+    func aQuantizeLinearBesideAResidualIsWrittenByLayerNormalization(threads: Int) throws {
+        // A post-norm block: the normalized value is quantized for the next products and also
+        // read by the residual Add. LayerNormalization writes both, the float value and its
+        // quantized copy, in one step; the bytes are QuantizeLinear's on the float value.
+        let x = randomTensor([4, 64], seed: 45, range: -3...3)
+        var graph = Graph(name: "post-norm")
+        graph.inputs = [ValueInfo(name: "x", type: TensorType(dataType: .float, shape: [.fixed(4), .fixed(64)]))]
+        graph.outputs = [ValueInfo(name: "q", type: nil), ValueInfo(name: "z", type: nil)]
+        let zero = Tensor(elements: [UInt8(120)], dataType: .uint8, shape: [])
+        graph.initializers = ["s": randomTensor([64], seed: 46), "b": randomTensor([64], seed: 47), "qs": Tensor([0.015], shape: []), "qz": zero]
+        graph.nodes = [
+            Node(name: "ln", opType: "LayerNormalization", inputs: ["x", "s", "b"], outputs: ["n"]),
+            Node(name: "quantize", opType: "QuantizeLinear", inputs: ["n", "qs", "qz"], outputs: ["q"]),
+            Node(name: "residual", opType: "Add", inputs: ["n", "x"], outputs: ["z"]),
+        ]
+        let executor = try Executor(graph: graph, opsets: ["": 21], threads: threads)
+        let steps = try executor.profile(["x": x], runs: 1).map(\.0)
+        #expect(steps == ["ln", "residual"], "\(steps)")
+        let outputs = try executor.run(["x": x])
+        var floatOnly = graph
+        floatOnly.nodes = [graph.nodes[0]]
+        floatOnly.outputs = [ValueInfo(name: "n", type: nil)]
+        let normalized = try #require(try Executor(graph: floatOnly, opsets: ["": 21], threads: threads).run(["x": x])["n"])
+        let node = Node(name: "quantize", opType: "QuantizeLinear", inputs: ["n", "qs", "qz"], outputs: ["q"])
+        let expected = try QuantizeLinearKernel(node: node, opset: 21).run([normalized, Tensor([0.015], shape: []), zero], KernelContext(threadCount: 1))[0]
+        let q = try #require(outputs["q"]), z = try #require(outputs["z"])
+        #expect(q.dataType == .uint8 && q.shape == [4, 64])
+        #expect(q.elements(UInt8.self) == expected.elements(UInt8.self))
+        #expect(z.elements(Float.self) == zip(normalized.elements(Float.self), x.elements(Float.self)).map { $0 + $1 })
+    }
 }

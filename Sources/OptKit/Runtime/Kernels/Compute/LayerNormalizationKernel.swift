@@ -3,7 +3,7 @@ import CKernels
 /// LayerNormalization (opset 17): normalizes over the axes from `axis` to the last, then
 /// scales and shifts. Scale and B hold one value per normalized element (or one value). The
 /// optional Mean and InvStdDev outputs have X's leading dims and 1 for the normalized ones.
-struct LayerNormalizationKernel: EpilogueFusable {
+struct LayerNormalizationKernel: EpilogueFusable, QuantizedCopying {
     let attributes: ComputeAttributes
     let axis: Int
     let epsilon: Float
@@ -14,6 +14,9 @@ struct LayerNormalizationKernel: EpilogueFusable {
     /// transformer's LayerNormalization -> QuantizeLinear is one step. (In a post-norm block
     /// the residual Add also reads the float value, and both steps stay.)
     private(set) var quantized: (type: QuantizedType, scale: Float, zero: Int32)?
+    /// The same rounding written as a second output next to the float one
+    /// (`QuantizedCopying`): a post-norm block's residual Add reads the float value.
+    private(set) var quantizedCopy: (type: QuantizedType, scale: Float, zero: Int32)?
 
     init(node: Node) throws(EngineError) {
         attributes = ComputeAttributes(node)
@@ -73,14 +76,30 @@ struct LayerNormalizationKernel: EpilogueFusable {
                 }
             }
         }
+        if let quantizedCopy {
+            let copy = context.allocate(quantizedCopy.type.dataType, x.shape)
+            let range = quantizedCopy.type.range
+            ck_quantize(py, rows * width, quantizedCopy.scale, quantizedCopy.zero, range.lowerBound, range.upperBound, 1,
+                        copy.storage.bytes)
+            return [y, copy]
+        }
         guard let statistics else { return [y] }
         return [y, statistics.0, statistics.1]
     }
 
     func fusing(_ epilogue: FusedEpilogue) -> (any Kernel)? {
-        guard case .quantize(let type, let scale, let zero) = epilogue, !wantsStatistics, quantized == nil else { return nil }
+        guard case .quantize(let type, let scale, let zero) = epilogue, !wantsStatistics, quantized == nil,
+            quantizedCopy == nil
+        else { return nil }
         var copy = self
         copy.quantized = (type, scale, zero)
+        return copy
+    }
+
+    func addingQuantizedCopy(_ type: QuantizedType, scale: Float, zero: Int32) -> (any Kernel)? {
+        guard !wantsStatistics, quantized == nil, quantizedCopy == nil else { return nil }
+        var copy = self
+        copy.quantizedCopy = (type, scale, zero)
         return copy
     }
 

@@ -4,7 +4,7 @@
 /// this CPU has no float16 arithmetic worth using, so computing in float32 on float16 storage is
 /// both the fast and the accurate choice (one rounding per op output, as float16 storage
 /// requires). Constant weights are widened once, at prepare time, and then packed as usual.
-struct WideningKernel: ConstantSpecializable, EpilogueFusable, OperandTransposing, ChannelsLastChaining {
+struct WideningKernel: ConstantSpecializable, EpilogueFusable, QuantizedCopying, OperandTransposing, ChannelsLastChaining {
     let inner: any Kernel
     let node: String
     /// Element types widened to float32 (float16 always; uint8/int8 for MaxPool, whose maximum
@@ -39,6 +39,15 @@ struct WideningKernel: ConstantSpecializable, EpilogueFusable, OperandTransposin
     func fusing(_ epilogue: FusedEpilogue) -> (any Kernel)? {
         guard let fusable = inner as? any EpilogueFusable, let fused = fusable.fusing(epilogue) else { return nil }
         return WideningKernel(inner: fused, node: node, widened: widened, constantType: constantType)
+    }
+
+    /// With float16 inputs the copy is rounded from the float32 result rather than from its
+    /// float16 rounding (a graph mixing float16 and 8-bit values, which no pass of ours writes).
+    func addingQuantizedCopy(_ type: QuantizedType, scale: Float, zero: Int32) -> (any Kernel)? {
+        guard let copying = inner as? any QuantizedCopying, let kernel = copying.addingQuantizedCopy(type, scale: scale, zero: zero) else {
+            return nil
+        }
+        return WideningKernel(inner: kernel, node: node, widened: widened, constantType: constantType)
     }
 
     /// Widening is element-wise, so it commutes with reading an operand permuted.
