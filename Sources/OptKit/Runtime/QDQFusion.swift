@@ -195,7 +195,12 @@ enum QDQFusion {
             replacements[index] = fused
             removed.formUnion(absorbed)
         }
-        guard !replacements.isEmpty else { return graph }
+        guard !replacements.isEmpty else {
+            // Nothing to fuse (a QOperator model): its QLinearConv chains may still run
+            // channels-last.
+            assignChannelsLast(&graph)
+            return graph
+        }
         var nodes: [Node] = []
         for (index, node) in graph.nodes.enumerated() where !removed.contains(index) {
             nodes.append(replacements[index] ?? node)
@@ -218,15 +223,16 @@ enum QDQFusion {
     }
 
     /// Chooses the channels-last layout (`ChannelsLast`) for the 8-bit values passed between
-    /// fused convolutions, so that each one runs as an implicit GEMM without im2col
-    /// (`ck_qconv_nhwc`) and writes its output in the layout the next one reads.
+    /// quantized convolutions (fused, or QLinearConv as a QOperator model writes it), so that
+    /// each one runs as an implicit GEMM without im2col (`ck_qconv_nhwc`) and writes its output
+    /// in the layout the next one reads.
     ///
     /// A value is channels-last when it is produced by a QuantizeLinear (scalar scale, uint8
-    /// zero point; rewritten to `ChannelsLast.quantizeOp`) or by a channels-last fused
-    /// convolution with a quantized output, is not a graph output, and every reader is a fused
-    /// convolution the channels-last kernel can run that reads it as x. Such a convolution is
-    /// 2-D with one group, int8 weights of zero point 0 and a uint8 x (what static quantizers
-    /// write by default); anything else keeps the standard layout and the im2col kernel.
+    /// zero point; rewritten to `ChannelsLast.quantizeOp`) or by a channels-last convolution
+    /// with a quantized output, is not a graph output, and every reader is a convolution the
+    /// channels-last kernel can run that reads it as x. Such a convolution is 2-D with one
+    /// group, int8 weights of zero point 0 and a uint8 x (what static quantizers write by
+    /// default); anything else keeps the standard layout and the im2col kernel.
     static func assignChannelsLast(_ graph: inout Graph) {
         guard let order = try? graph.topologicalOrder() else { return }
         let fed = Set(graph.inputs.map(\.name))
@@ -241,8 +247,11 @@ enum QDQFusion {
             guard let zero = constant(name) else { return false }
             return zero.dataType == .uint8 && zero.count == 1
         }
+        /// A fused convolution, or a QLinearConv as written (QOperator form, whose inputs are
+        /// the same but for the int32 bias).
         func runsChannelsLast(_ node: Node) -> Bool {
-            guard node.domain == domain, node.opType == "QLinearConv", node.inputs.count >= 9,
+            guard node.domain == domain || KernelRegistry.isDefaultDomain(node.domain), node.opType == "QLinearConv",
+                node.inputs.count >= (node.domain == domain ? 9 : 8),
                 (try? node.intAttribute("group", default: 1)) == 1,
                 let weight = constant(node.inputs[3]), weight.dataType == .int8, weight.rank == 4,
                 isScalarUInt8(node.inputs[2])

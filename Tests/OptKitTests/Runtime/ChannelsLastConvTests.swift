@@ -164,6 +164,59 @@ private func standardLayout(_ fused: Graph) -> Graph {
         }
     }
 
+    @Test func qlinearConvAsWrittenRunsChannelsLastWithTheIm2colKernelsResults() throws {
+        // The QOperator form of a chain: QuantizeLinear -> QLinearConv (int32 bias, per-channel
+        // weights) -> QLinearConv -> DequantizeLinear. The convolutions pass their value
+        // channels-last with the padding written out, and give the im2col kernel's bytes
+        // (requantized in double, as QLinearConv as written rounds).
+        var generator = SeededGenerator(seed: 12)
+        func int8s(_ shape: [Int]) -> Tensor {
+            Tensor(elements: (0..<shape.reduce(1, *)).map { _ in Int8.random(in: -127...127, using: &generator) }, dataType: .int8, shape: shape)
+        }
+        var graph = Graph(name: "qop")
+        graph.inputs = [ValueInfo(name: "x", type: TensorType(dataType: .float, shape: [1, 3, 13, 11].map { .fixed($0) }))]
+        graph.outputs = [ValueInfo(name: "y", type: nil)]
+        graph.initializers = [
+            "xs": Tensor([0.02], shape: []), "xz": Tensor(elements: [UInt8(128)], dataType: .uint8, shape: []),
+            "w1": int8s([8, 3, 3, 3]), "w1s": Tensor((0..<8).map { 0.002 + 0.0003 * Float($0) }, shape: [8]),
+            "w1z": Tensor(elements: [Int8](repeating: 0, count: 8), dataType: .int8, shape: [8]),
+            "b1": Tensor(elements: (0..<8).map { Int32($0 * 37 - 120) }, dataType: .int32, shape: [8]),
+            "hs": Tensor([0.05], shape: []), "hz": Tensor(elements: [UInt8(3)], dataType: .uint8, shape: []),
+            "w2": int8s([6, 8, 3, 3]), "w2s": Tensor([0.004], shape: []),
+            "w2z": Tensor(elements: [Int8(0)], dataType: .int8, shape: []),
+            "ys": Tensor([0.1], shape: []), "yz": Tensor(elements: [UInt8(100)], dataType: .uint8, shape: []),
+        ]
+        graph.nodes = [
+            Node(name: "qx", opType: "QuantizeLinear", inputs: ["x", "xs", "xz"], outputs: ["xq"]),
+            Node(name: "conv1", opType: "QLinearConv", inputs: ["xq", "xs", "xz", "w1", "w1s", "w1z", "hs", "hz", "b1"], outputs: ["h"],
+                 attributes: ["pads": .ints([1, 1, 1, 1]), "strides": .ints([2, 2])]),
+            Node(name: "conv2", opType: "QLinearConv", inputs: ["h", "hs", "hz", "w2", "w2s", "w2z", "ys", "yz"], outputs: ["yq"],
+                 attributes: ["pads": .ints([1, 0, 1, 2])]),
+            Node(name: "dqy", opType: "DequantizeLinear", inputs: ["yq", "ys", "yz"], outputs: ["y"]),
+        ]
+        let fused = QDQFusion.rewrite(graph)
+        let conv1 = try #require(fused.nodes.first { $0.name == "conv1" })
+        let conv2 = try #require(fused.nodes.first { $0.name == "conv2" })
+        #expect(fused.nodes.contains { $0.name == "qx" && $0.opType == ChannelsLast.quantizeOp })
+        #expect(try conv1.intAttribute(ChannelsLast.inputAttribute) == 1 && conv1.intAttribute(ChannelsLast.outputAttribute) == 1)
+        #expect(try conv2.intAttribute(ChannelsLast.inputAttribute) == 1 && conv2.intAttribute(ChannelsLast.outputAttribute) == nil)
+        #expect(try conv1.intsAttribute(ChannelsLast.borderAttribute) == [1, 0, 1, 2])
+        let x = randomTensor([1, 3, 13, 11], seed: 13, range: -2...2)
+        for level in [3, 2, 1] {
+            let original = IGEMM.instructionSet
+            defer { IGEMM.forceInstructionSet(original) }
+            guard IGEMM.forceInstructionSet(level) == level else { continue }
+            for threads in [1, 2] {
+                let y = try #require(try Executor(graph: fused, opsets: ["": 21], threads: threads, fuseQuantized: false).run(["x": x])["y"])
+                let reference = try #require(
+                    try Executor(graph: standardLayout(fused), opsets: ["": 21], threads: threads, fuseQuantized: false).run(["x": x])["y"])
+                #expect(y.shape == [1, 6, 7, 6])
+                #expect(y.elements(Float.self) == reference.elements(Float.self), "path \(level), \(threads) thread(s)")
+                #expect(Set(y.elements(Float.self)).count > 10, "the outputs are not all clamped to a few values")
+            }
+        }
+    }
+
     @Test(arguments: [false, true])
     func requantizedResultsAreTheSameOnEveryInstructionSet(finalRelu: Bool) throws {
         // Integer sums and their requantization (a fused op's: in float32, product and sum

@@ -26,7 +26,8 @@ struct IntegerConvKernel: ConstantSpecializable, EpilogueFusable {
     let mode: Mode
     let omitted: Set<Int>
     var relu = false
-    /// Fused mode: x is in the channels-last layout / y is written in it (`ChannelsLast`).
+    /// QLinearConv, fused or as written: x is in the channels-last layout / y is written in it
+    /// (`ChannelsLast`).
     var channelsLastInput = false
     var channelsLastOutput = false
     /// x carries this node's pads as a border (`ChannelsLast.paddedInputAttribute`); y is
@@ -49,8 +50,8 @@ struct IntegerConvKernel: ConstantSpecializable, EpilogueFusable {
             throw attributes.unsupported("kernel_shape", "\(rank)-D convolution (the engine runs 1-D and 2-D)")
         }
         omitted = Set((0..<9).filter { $0 >= node.inputs.count || node.inputs[$0].isEmpty })
-        if mode == .fused {
-            relu = try attributes.int("relu", default: 0) == 1
+        if mode == .fused { relu = try attributes.int("relu", default: 0) == 1 }
+        if mode != .integer {
             channelsLastInput = try attributes.int(ChannelsLast.inputAttribute, default: 0) == 1
             channelsLastOutput = try attributes.int(ChannelsLast.outputAttribute, default: 0) == 1
             paddedInput = try attributes.int(ChannelsLast.paddedInputAttribute, default: 0) == 1
