@@ -68,21 +68,6 @@ INLINE TVNNI void qstore_vnni(const int mr, __m512i acc[CK_QMR][2], const ck_qep
         int32_t za0 = zero_at(ep->row_zero, 0, 0);
         corr[v] = _mm512_sub_epi32(cbias[v], _mm512_mullo_epi32(_mm512_set1_epi32(za0), colsum[v]));
     }
-    // The channels-last convolution's case (8-bit output requantized in float32, everything
-    // per column, one activation zero point, weights' zero point 0): the same arithmetic as
-    // below in a loop free of per-row loads and branches, every per-column value in registers.
-    if (ep->output == CK_QOUT_I8 && ep->requant_single && !ep->activation && per_column && uniform_rows && !has_zb) {
-        for (int i = 0; i < mr; i++) {
-            for (int v = 0; v < 2; v++) {
-                if (!mask[v]) continue;
-                __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc[i][v], corr[v])), cscale[v]);
-                f = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(f, cbf[v]), lo_f), hi_f);
-                __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(f), zp_i);
-                _mm_mask_storeu_epi8((uint8_t *)c + (long)i * ldc + v * 16, mask[v], _mm512_cvtepi32_epi8(q));
-            }
-        }
-        return;
-    }
     for (int i = 0; i < mr; i++) {
         long r = row + i;
         int32_t za = zero_at(ep->row_zero, ep->row_zero_step, r);
