@@ -230,6 +230,19 @@ INLINE TVNNI __m512i broadcast4(const uint8_t *p) {
         _mm_mask_storeu_epi8((uint8_t *)c + (long)(row) * ldc + (v) * 16, mask[v], _mm512_cvtepi32_epi8(q));     \
     }
 
+/// Four vectors of int32 saturated to [0, 255] and packed to bytes: each 128-bit lane holds
+/// [v0's 4, v1's 4, v2's 4, v3's 4] of its four elements (vpackusdw, then vpackuswb).
+INLINE TVNNI __m512i pack4_u8(__m512i v0, __m512i v1, __m512i v2, __m512i v3) {
+    return _mm512_packus_epi16(_mm512_packus_epi32(v0, v1), _mm512_packus_epi32(v2, v3));
+}
+
+/// Four requantized vectors narrowed to 64 bytes in order (v0's 16, then v1's, ...): one
+/// dword permutation puts pack4_u8's lanes back.
+INLINE TVNNI __m512i narrow4(__m512i v0, __m512i v1, __m512i v2, __m512i v3) {
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    return _mm512_permutexvar_epi32(order, pack4_u8(v0, v1, v2, v3));
+}
+
 /// One vector of the prepared epilogue, not yet narrowed: an int32 above qhi never comes out
 /// (the clamp to qhi also keeps the conversion in range), one below qlo only when `low`, for
 /// callers whose narrowing saturates to [0, 255] and qlo is 0.
@@ -239,42 +252,21 @@ INLINE TVNNI __m512i requantize16(__m512i acc, __m512 scale, __m512 bias, __m512
     return _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_min_ps(f, hi)), zp);
 }
 
-/// Four requantized vectors narrowed to 64 bytes in order (v0's 16, then v1's, ...): the
-/// packs saturate to [0, 255] and leave each 128-bit lane as [v0 4 bytes, v1 4, v2 4, v3 4]
-/// of its four columns, which one dword permutation puts back.
-INLINE TVNNI __m512i narrow4(__m512i v0, __m512i v1, __m512i v2, __m512i v3) {
-    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    return _mm512_permutexvar_epi32(order, _mm512_packus_epi16(_mm512_packus_epi32(v0, v1), _mm512_packus_epi32(v2, v3)));
-}
-
-/// Pixels r..r+3 of a block of 16 channels: 16 bytes each, ldc apart.
-#define STORE_QUAD(r, w, x, y_, z)                                                                 \
+/// Pixels r.. of a block, four requantized vectors (nv = 1: four pixels of 16 channels; nv = 2:
+/// two of 32) narrowed to 64 bytes in order and stored, 16 * nv bytes a pixel, ldc apart.
+#define STORE4(r, w, x, y_, z)                                                                     \
     {                                                                                              \
         __m512i bytes = narrow4(requantize16(w, scale[0], bias[0], lo, hi, zp, low),               \
-                                requantize16(x, scale[0], bias[0], lo, hi, zp, low),               \
+                                requantize16(x, scale[nv - 1], bias[nv - 1], lo, hi, zp, low),    \
                                 requantize16(y_, scale[0], bias[0], lo, hi, zp, low),              \
-                                requantize16(z, scale[0], bias[0], lo, hi, zp, low));             \
+                                requantize16(z, scale[nv - 1], bias[nv - 1], lo, hi, zp, low));   \
         uint8_t *at = (uint8_t *)c + (long)(r) * ldc;                                              \
-        if (ldc == 16) {                                                                           \
+        const long width = 16 * nv;                                                                \
+        if (ldc == width) {                                                                        \
             _mm512_storeu_si512(at, bytes);                                                        \
         } else {                                                                                   \
-            for (int k = 0; k < 4; k++) _mm512_mask_storeu_epi8(at + k * (ldc - 16), 0xFFFFull << (16 * k), bytes); \
-        }                                                                                          \
-    }
-
-/// Pixels r and r+1 of a block of 32 channels: 32 bytes each, ldc apart.
-#define STORE_PAIR(r, w, x, y_, z)                                                                 \
-    {                                                                                              \
-        __m512i bytes = narrow4(requantize16(w, scale[0], bias[0], lo, hi, zp, low),               \
-                                requantize16(x, scale[1], bias[1], lo, hi, zp, low),               \
-                                requantize16(y_, scale[0], bias[0], lo, hi, zp, low),              \
-                                requantize16(z, scale[1], bias[1], lo, hi, zp, low));             \
-        uint8_t *at = (uint8_t *)c + (long)(r) * ldc;                                              \
-        if (ldc == 32) {                                                                           \
-            _mm512_storeu_si512(at, bytes);                                                        \
-        } else {                                                                                   \
-            _mm512_mask_storeu_epi8(at, 0xFFFFFFFFull, bytes);                                     \
-            _mm512_mask_storeu_epi8(at + ldc - 32, 0xFFFFFFFF00000000ull, bytes);                  \
+            for (int k = 0; k < 4 / nv; k++)                                                       \
+                _mm512_mask_storeu_epi8(at + k * (ldc - width), ((1ull << width) - 1) << (width * k), bytes); \
         }                                                                                          \
     }
 
@@ -351,13 +343,8 @@ INLINE TVNNI void conv_block(const int nv, const int mrb, const long step, const
         // narrowed and stored together (a third fewer instructions than one at a time).
         if (mr == mrb && nr == 16 * nv && ep->qlo >= 0 && ep->qhi <= 255) {
             int low = ep->qlo > 0;
-            if (nv == 2) {
-                STORE_PAIR(0, a0, a1, a2, a3) STORE_PAIR(2, a4, a5, a6, a7)
-                STORE_PAIR(4, a8, a9, a10, a11) STORE_PAIR(6, a12, a13, a14, a15)
-            } else {
-                STORE_QUAD(0, a0, a1, a2, a3) STORE_QUAD(4, a4, a5, a6, a7)
-                if (mrb == WIDE_MR) { STORE_QUAD(8, a8, a9, a10, a11) STORE_QUAD(12, a12, a13, a14, a15) }
-            }
+            STORE4(0, a0, a1, a2, a3) STORE4(4 / nv, a4, a5, a6, a7)
+            if (nv == 2 || mrb == WIDE_MR) { STORE4(8 / nv, a8, a9, a10, a11) STORE4(12 / nv, a12, a13, a14, a15) }
             return;
         }
         if (nv == 2) {
@@ -509,9 +496,9 @@ static TVNNI void quantize_nhwc_avx512(const float *x, long channels, long plane
 }
 
 /// As quantize_nhwc_avx512 for an image of at most 4 channels into cp = 4 and the range
-/// [0, 255]: the four channels' words saturate while packing to bytes (vpackusdw, vpackuswb,
-/// whose order within each 128-bit lane is then [channel][pixel]), and one byte shuffle per
-/// lane makes them [pixel][channel]. A quarter of the instructions of clamping, masking and
+/// [0, 255]: the four channels' words saturate while packing to bytes (pack4_u8, whose order
+/// within each 128-bit lane is then [channel][pixel]), and one byte shuffle per lane makes
+/// them [pixel][channel]. A quarter of the instructions of clamping, masking and
 /// shifting each channel.
 static TVNNI void quantize_rgb_avx512(const float *x, long channels, long plane, long pixels, const qround *r,
                                       uint8_t *y) {
@@ -525,8 +512,7 @@ static TVNNI void quantize_rgb_avx512(const float *x, long channels, long plane,
         __m512i c1 = channels > 1 ? qround16_unsaturated(r, x + plane + p, m) : none;
         __m512i c2 = channels > 2 ? qround16_unsaturated(r, x + 2 * plane + p, m) : none;
         __m512i c3 = channels > 3 ? qround16_unsaturated(r, x + 3 * plane + p, m) : none;
-        __m512i bytes = _mm512_packus_epi16(_mm512_packus_epi32(c0, c1), _mm512_packus_epi32(c2, c3));
-        _mm512_mask_storeu_epi32(y + p * 4, m, _mm512_shuffle_epi8(bytes, order));
+        _mm512_mask_storeu_epi32(y + p * 4, m, _mm512_shuffle_epi8(pack4_u8(c0, c1, c2, c3), order));
     }
 }
 
