@@ -49,7 +49,7 @@ struct LayerNormalizationKernel: EpilogueFusable, QuantizedCopying {
                 throw attributes.unsupported(name, "shape \(tensor.shape) that is not one value per normalized element \(Array(x.shape[first...]))")
             }
         }
-        if let quantized { return [try runQuantized(x, rows: rows, width: width, quantized, scale: scale, bias: bias, context)] }
+        if let quantized { return [runQuantized(x, rows: rows, width: width, quantized, scale: scale, bias: bias, context)] }
         let y = context.allocate(.float, x.shape)
         let statsShape = Array(x.shape[..<first]) + [Int](repeating: 1, count: x.rank - first)
         let statistics = wantsStatistics ? (context.allocate(.float, statsShape), context.allocate(.float, statsShape)) : nil
@@ -60,20 +60,11 @@ struct LayerNormalizationKernel: EpilogueFusable, QuantizedCopying {
         let epsilon = self.epsilon
         context.parallelFor(rows, minChunk: max(1, 8192 / max(1, width))) { range in
             for row in range {
-                let xr = px + row * width, yr = py + row * width
-                // SIMD reductions: a float sum taken in source order cannot be vectorized, and
-                // those scalar loops made LayerNormalization 7.5% of the int8 transformer's time.
-                let mu = FloatRow.sum(xr, width) / Float(width)
-                let inv = 1 / (FloatRow.squaredDeviations(xr, width, from: mu) / Float(width) + epsilon).squareRoot()
+                let (mu, inv) = LayerNormalizationKernel.normalize(
+                    px + row * width, into: py + row * width, width, epsilon: epsilon, scale: ps, scaleStride: scaleStride,
+                    bias: pb, biasStride: biasStride)
                 pm?[row] = mu
                 pi?[row] = inv
-                if scaleStride == 1, pb == nil || biasStride == 1 {
-                    LayerNormalizationKernel.normalizeRow(xr, yr, width, mean: mu, inverse: inv, scale: ps, bias: pb)
-                } else if let pb {
-                    for i in 0..<width { yr[i] = (xr[i] - mu) * inv * ps[i * scaleStride] + pb[i * biasStride] }
-                } else {
-                    for i in 0..<width { yr[i] = (xr[i] - mu) * inv * ps[i * scaleStride] }
-                }
             }
         }
         if let quantizedCopy {
@@ -107,7 +98,7 @@ struct LayerNormalizationKernel: EpilogueFusable, QuantizedCopying {
     private func runQuantized(
         _ x: Tensor, rows: Int, width: Int, _ quantized: (type: QuantizedType, scale: Float, zero: Int32), scale: Tensor,
         bias: Tensor?, _ context: KernelContext
-    ) throws(EngineError) -> Tensor {
+    ) -> Tensor {
         let y = context.allocate(quantized.type.dataType, x.shape)
         let px = x.pointer(Float.self), py = y.storage.bytes.assumingMemoryBound(to: UInt8.self)
         let ps = scale.pointer(Float.self), scaleStride = scale.count == 1 ? 0 : 1
@@ -117,19 +108,35 @@ struct LayerNormalizationKernel: EpilogueFusable, QuantizedCopying {
             context.parallelChunks(rows, minChunk: max(1, 8192 / max(1, width))) { chunk, chunkRows in
                 let row = scratch + chunk * width
                 for index in chunkRows {
-                    let xr = px + index * width
-                    let mu = FloatRow.sum(xr, width) / Float(width)
-                    let inv = 1 / (FloatRow.squaredDeviations(xr, width, from: mu) / Float(width) + epsilon).squareRoot()
-                    if scaleStride == 1, pb == nil || biasStride == 1 {
-                        LayerNormalizationKernel.normalizeRow(xr, row, width, mean: mu, inverse: inv, scale: ps, bias: pb)
-                    } else {
-                        for i in 0..<width { row[i] = (xr[i] - mu) * inv * ps[i * scaleStride] + (pb?[i * biasStride] ?? 0) }
-                    }
+                    LayerNormalizationKernel.normalize(
+                        px + index * width, into: row, width, epsilon: epsilon, scale: ps, scaleStride: scaleStride, bias: pb,
+                        biasStride: biasStride)
                     ck_quantize(row, width, quantized.scale, quantized.zero, range.lowerBound, range.upperBound, 1, py + index * width)
                 }
             }
         }
         return y
+    }
+
+    /// One row normalized into `y` (scale and bias of stride 1, or 0 for a single value);
+    /// returns its mean and inverse standard deviation.
+    @discardableResult
+    private static func normalize(
+        _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ width: Int, epsilon: Float,
+        scale: UnsafePointer<Float>, scaleStride: Int, bias: UnsafePointer<Float>?, biasStride: Int
+    ) -> (mean: Float, inverse: Float) {
+        // SIMD reductions: a float sum taken in source order cannot be vectorized, and those
+        // scalar loops made LayerNormalization 7.5% of the int8 transformer's time.
+        let mu = FloatRow.sum(x, width) / Float(width)
+        let inv = 1 / (FloatRow.squaredDeviations(x, width, from: mu) / Float(width) + epsilon).squareRoot()
+        if scaleStride == 1, bias == nil || biasStride == 1 {
+            normalizeRow(x, y, width, mean: mu, inverse: inv, scale: scale, bias: bias)
+        } else if let bias {
+            for i in 0..<width { y[i] = (x[i] - mu) * inv * scale[i * scaleStride] + bias[i * biasStride] }
+        } else {
+            for i in 0..<width { y[i] = (x[i] - mu) * inv * scale[i * scaleStride] }
+        }
+        return (mu, inv)
     }
 
     /// `y = (x - mean) * inverse * scale + bias` with one scale (and bias) value per element.
