@@ -74,6 +74,31 @@ private func standardLayout(_ fused: Graph) -> Graph {
     return graph
 }
 
+/// Runs the rewritten graph `fused` and its standard-layout twin on `x` on every instruction
+/// set, with 1 and 2 threads, and expects the same `names` outputs; returns `fused`'s outputs of
+/// the last run.
+@discardableResult
+private func expectStandardLayoutResults(_ fused: Graph, _ x: Tensor, names: [String] = ["y"]) throws -> [String: Tensor] {
+    let standard = standardLayout(fused)
+    var outputs: [String: Tensor] = [:]
+    for level in [3, 2, 1] {
+        let original = IGEMM.instructionSet
+        defer { IGEMM.forceInstructionSet(original) }
+        guard IGEMM.forceInstructionSet(level) == level else { continue }
+        for threads in [1, 2] {
+            // Both graphs are already rewritten: run them as they are.
+            outputs = try Executor(graph: fused, opsets: ["": 21], threads: threads, fuseQuantized: false).run(["x": x])
+            let reference = try Executor(graph: standard, opsets: ["": 21], threads: threads, fuseQuantized: false).run(["x": x])
+            for name in names {
+                let value = try #require(outputs[name]), expected = try #require(reference[name])
+                #expect(value.shape == expected.shape, "\(name)")
+                #expect(value.elements(Float.self) == expected.elements(Float.self), "\(name), path \(level), \(threads) thread(s)")
+            }
+        }
+    }
+    return outputs
+}
+
 @Suite struct ChannelsLastConvTests {
     @Test func theRewriteMakesTheValuesBetweenFusedConvolutionsChannelsLast() throws {
         let fused = QDQFusion.rewrite(ConvChain().graph())
@@ -109,14 +134,7 @@ private func standardLayout(_ fused: Graph) -> Graph {
             #expect(try reader.intAttribute(ChannelsLast.inputAttribute) == 1)
             #expect(try reader.intAttribute(ChannelsLast.paddedInputAttribute) == nil)
         }
-        let x = randomTensor([1, 3, 11, 9], seed: 6)
-        let outputs = try Executor(graph: fused, opsets: ["": 21], threads: 1, fuseQuantized: false).run(["x": x])
-        let reference = try Executor(graph: standardLayout(fused), opsets: ["": 21], threads: 1, fuseQuantized: false).run(["x": x])
-        for name in ["y", "z"] {
-            let value = try #require(outputs[name]), expected = try #require(reference[name])
-            #expect(value.shape == expected.shape)
-            #expect(value.elements(Float.self) == expected.elements(Float.self), "\(name)")
-        }
+        try expectStandardLayoutResults(fused, randomTensor([1, 3, 11, 9], seed: 6), names: ["y", "z"])
     }
 
     @Test func aValueReadByAnythingButAFusedConvolutionKeepsTheStandardLayout() throws {
@@ -146,22 +164,8 @@ private func standardLayout(_ fused: Graph) -> Graph {
     ])
     func channelsLastResultsEqualTheIm2colKernelsOnEveryPath(_ chain: ConvChain) throws {
         let fused = QDQFusion.rewrite(chain.graph())
-        let standard = standardLayout(fused)
         #expect(fused.nodes.contains { $0.opType == ChannelsLast.quantizeOp })
-        let x = randomTensor([chain.batch, chain.channels, chain.height, chain.width], seed: chain.seed + 100)
-        for level in [3, 2, 1] {
-            let original = IGEMM.instructionSet
-            defer { IGEMM.forceInstructionSet(original) }
-            guard IGEMM.forceInstructionSet(level) == level else { continue }
-            for threads in [1, 2] {
-                // Both graphs are already rewritten: run them as they are.
-                let y = try #require(try Executor(graph: fused, opsets: ["": 21], threads: threads, fuseQuantized: false).run(["x": x])["y"])
-                let reference = try #require(
-                    try Executor(graph: standard, opsets: ["": 21], threads: threads, fuseQuantized: false).run(["x": x])["y"])
-                #expect(y.shape == reference.shape)
-                #expect(y.elements(Float.self) == reference.elements(Float.self), "path \(level), \(threads) thread(s)")
-            }
-        }
+        try expectStandardLayoutResults(fused, randomTensor([chain.batch, chain.channels, chain.height, chain.width], seed: chain.seed + 100))
     }
 
     @Test func qlinearConvAsWrittenRunsChannelsLastWithTheIm2colKernelsResults() throws {
@@ -201,20 +205,10 @@ private func standardLayout(_ fused: Graph) -> Graph {
         #expect(try conv1.intAttribute(ChannelsLast.inputAttribute) == 1 && conv1.intAttribute(ChannelsLast.outputAttribute) == 1)
         #expect(try conv2.intAttribute(ChannelsLast.inputAttribute) == 1 && conv2.intAttribute(ChannelsLast.outputAttribute) == nil)
         #expect(try conv1.intsAttribute(ChannelsLast.borderAttribute) == [1, 0, 1, 2])
-        let x = randomTensor([1, 3, 13, 11], seed: 13, range: -2...2)
-        for level in [3, 2, 1] {
-            let original = IGEMM.instructionSet
-            defer { IGEMM.forceInstructionSet(original) }
-            guard IGEMM.forceInstructionSet(level) == level else { continue }
-            for threads in [1, 2] {
-                let y = try #require(try Executor(graph: fused, opsets: ["": 21], threads: threads, fuseQuantized: false).run(["x": x])["y"])
-                let reference = try #require(
-                    try Executor(graph: standardLayout(fused), opsets: ["": 21], threads: threads, fuseQuantized: false).run(["x": x])["y"])
-                #expect(y.shape == [1, 6, 7, 6])
-                #expect(y.elements(Float.self) == reference.elements(Float.self), "path \(level), \(threads) thread(s)")
-                #expect(Set(y.elements(Float.self)).count > 10, "the outputs are not all clamped to a few values")
-            }
-        }
+        let outputs = try expectStandardLayoutResults(fused, randomTensor([1, 3, 13, 11], seed: 13, range: -2...2))
+        let y = try #require(outputs["y"])
+        #expect(y.shape == [1, 6, 7, 6])
+        #expect(Set(y.elements(Float.self)).count > 10, "the outputs are not all clamped to a few values")
     }
 
     @Test(arguments: [false, true])

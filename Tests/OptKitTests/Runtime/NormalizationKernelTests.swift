@@ -65,6 +65,20 @@ import Testing
         }
     }
 
+    /// The reference for a graph whose first node is the LayerNormalization writing "n": the
+    /// float value from that node alone, then QuantizeLinear on its own.
+    private static func normalizedThenQuantized(_ graph: Graph, _ x: Tensor, threads: Int, scale: Float, zero: Tensor) throws
+        -> (normalized: Tensor, quantized: Tensor)
+    {
+        var floatOnly = graph
+        floatOnly.nodes = [graph.nodes[0]]
+        floatOnly.outputs = [ValueInfo(name: "n", type: nil)]
+        let normalized = try #require(try Executor(graph: floatOnly, opsets: ["": 21], threads: threads).run(["x": x])["n"])
+        let node = Node(name: "q", opType: "QuantizeLinear", inputs: ["n", "s", "z"], outputs: ["y"])
+        let quantized = try QuantizeLinearKernel(node: node, opset: 21).run([normalized, Tensor([scale], shape: []), zero], KernelContext(threadCount: 1))[0]
+        return (normalized, quantized)
+    }
+
     @Test(arguments: [(DataType.uint8, [1, 2]), (DataType.int8, [1, 2])].flatMap { type, threads in threads.map { (type, $0) } })
     func aQuantizeLinearAfterLayerNormalizationRoundsInTheSameStep(type: DataType, threads: Int) throws {
         // LayerNormalization -> QuantizeLinear, as a quantized transformer writes it before each
@@ -86,13 +100,7 @@ import Testing
             let executor = try Executor(graph: graph, opsets: ["": 21], threads: threads)
             #expect(try executor.profile(["x": x], runs: 1).count == 1)
             let y = try #require(try executor.run(["x": x])["y"])
-            // The reference: the float output, then QuantizeLinear on its own.
-            var unfused = graph
-            unfused.nodes = [graph.nodes[0]]
-            unfused.outputs = [ValueInfo(name: "n", type: nil)]
-            let normalized = try #require(try Executor(graph: unfused, opsets: ["": 21], threads: threads).run(["x": x])["n"])
-            let node = Node(name: "q", opType: "QuantizeLinear", inputs: ["n", "qs", "qz"], outputs: ["y"])
-            let expected = try QuantizeLinearKernel(node: node, opset: 21).run([normalized, Tensor([0.02], shape: []), zero], KernelContext(threadCount: 1))[0]
+            let expected = try Self.normalizedThenQuantized(graph, x, threads: threads, scale: 0.02, zero: zero).quantized
             func bytes(_ tensor: Tensor) -> [UInt8] { Array(UnsafeRawBufferPointer(start: tensor.storage.bytes, count: tensor.byteCount)) }
             #expect(y.dataType == type && y.shape == [5, 3, 40])
             #expect(bytes(y) == bytes(expected))
@@ -120,12 +128,7 @@ import Testing
         let steps = try executor.profile(["x": x], runs: 1).map(\.0)
         #expect(steps == ["ln", "residual"], "\(steps)")
         let outputs = try executor.run(["x": x])
-        var floatOnly = graph
-        floatOnly.nodes = [graph.nodes[0]]
-        floatOnly.outputs = [ValueInfo(name: "n", type: nil)]
-        let normalized = try #require(try Executor(graph: floatOnly, opsets: ["": 21], threads: threads).run(["x": x])["n"])
-        let node = Node(name: "quantize", opType: "QuantizeLinear", inputs: ["n", "qs", "qz"], outputs: ["q"])
-        let expected = try QuantizeLinearKernel(node: node, opset: 21).run([normalized, Tensor([0.015], shape: []), zero], KernelContext(threadCount: 1))[0]
+        let (normalized, expected) = try Self.normalizedThenQuantized(graph, x, threads: threads, scale: 0.015, zero: zero)
         let q = try #require(outputs["q"]), z = try #require(outputs["z"])
         #expect(q.dataType == .uint8 && q.shape == [4, 64])
         #expect(q.elements(UInt8.self) == expected.elements(UInt8.self))
