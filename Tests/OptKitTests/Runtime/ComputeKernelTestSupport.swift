@@ -1,5 +1,18 @@
+import Foundation
 import Testing
 @testable import OptKit
+
+/// The float micro-kernel family (`SGEMM.forceInstructionSet`) is one process-wide setting, and
+/// the families round differently. Tests run in parallel, so a test that forces a family, or
+/// that expects the same bits from two runs of the same products, runs its body under this
+/// lock: another test's forcing cannot switch the kernels under it.
+func withFloatKernelFamilyHeld<R>(_ body: () throws -> R) rethrows -> R {
+    floatKernelFamily.lock()
+    defer { floatKernelFamily.unlock() }
+    return try body()
+}
+
+private let floatKernelFamily = NSLock()
 
 /// A small deterministic generator so every test run sees the same "random" tensors.
 struct SeededGenerator: RandomNumberGenerator {

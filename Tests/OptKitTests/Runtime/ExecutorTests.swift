@@ -20,20 +20,23 @@ import Testing
 
     @Test(arguments: [1, 2])
     func recyclingKeepsAChainsWorkingMemoryFlat(threads: Int) throws {
-        let executor = try Executor(graph: chain(length: 12), opsets: ["": 17], threads: threads)
-        let x = randomTensor([32, 64], seed: 6)
-        let buffer = 32 * 64 * 4
-        let first = try executor.run(["x": x])["y"]
-        // 11 intermediates plus the output would be 12 buffers if nothing were released; at
-        // most an input, an output and the packed left operand are live at once.
-        #expect(executor.peakWorkingBytes > 0)
-        #expect(executor.peakWorkingBytes <= 3 * buffer)
-        // Later runs take every buffer from the pool: the same answer, no growth.
-        for _ in 0..<3 {
-            let again = try executor.run(["x": x])["y"]
-            #expect(again?.elements(Float.self) == first?.elements(Float.self))
+        // Later runs must give the same bits: no other test may switch the float kernels meanwhile.
+        try withFloatKernelFamilyHeld {
+            let executor = try Executor(graph: chain(length: 12), opsets: ["": 17], threads: threads)
+            let x = randomTensor([32, 64], seed: 6)
+            let buffer = 32 * 64 * 4
+            let first = try executor.run(["x": x])["y"]
+            // 11 intermediates plus the output would be 12 buffers if nothing were released; at
+            // most an input, an output and the packed left operand are live at once.
+            #expect(executor.peakWorkingBytes > 0)
+            #expect(executor.peakWorkingBytes <= 3 * buffer)
+            // Later runs take every buffer from the pool: the same answer, no growth.
+            for _ in 0..<3 {
+                let again = try executor.run(["x": x])["y"]
+                #expect(again?.elements(Float.self) == first?.elements(Float.self))
+            }
+            #expect(executor.peakWorkingBytes <= 3 * buffer)
         }
-        #expect(executor.peakWorkingBytes <= 3 * buffer)
     }
 
     @Test func outputsOfASmallGraph() throws {
@@ -108,11 +111,13 @@ import Testing
         let a = randomTensor([13, 70], seed: 7), b = randomTensor([70, 45], seed: 8)
         let expected = referenceProduct(a.elements(), b.elements(), m: 13, n: 45, k: 70)
         let node = Node(name: "mm", opType: "MatMul", inputs: ["A", "B"], outputs: ["Y"])
-        let original = SGEMM.instructionSet
-        defer { SGEMM.forceInstructionSet(original) }
-        for level in 1...3 where SGEMM.forceInstructionSet(level) == level {
-            expectClose(try runKernel(node, [a, b])[0], expected)
-            expectClose(try runPrepared(node, [a, b], constantPositions: [1])[0], expected)
+        try withFloatKernelFamilyHeld {
+            let original = SGEMM.instructionSet
+            defer { SGEMM.forceInstructionSet(original) }
+            for level in 1...3 where SGEMM.forceInstructionSet(level) == level {
+                expectClose(try runKernel(node, [a, b])[0], expected)
+                expectClose(try runPrepared(node, [a, b], constantPositions: [1])[0], expected)
+            }
         }
     }
 
